@@ -1,0 +1,45 @@
+"""jaxscale: fit, quantify and act on scaling laws, in JAX.
+
+Importing jaxscale turns on JAX's 64-bit mode (`jax_enable_x64`), because scaling-law surfaces such as
+Chinchilla's are badly conditioned in float32; pass `dtype=jnp.float32` to `fit` to work in float32.
+"""
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+from . import datasets, laws, losses, solvers, starts  # noqa: E402
+from ._constraints import AbstractConstraint, Interval, Positive, Real  # noqa: E402
+from ._dataset import Dataset  # noqa: E402
+from ._fit import FitError, fit  # noqa: E402
+from ._fit_result import FitResult, FitWarning  # noqa: E402
+from ._law import AbstractLaw  # noqa: E402
+from .laws import BrokenPowerLaw, Chinchilla, Kaplan, PowerLaw  # noqa: E402
+from .losses import LogHuber, LogSquared, Squared  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AbstractConstraint",
+    "AbstractLaw",
+    "BrokenPowerLaw",
+    "Chinchilla",
+    "Dataset",
+    "FitError",
+    "FitResult",
+    "FitWarning",
+    "Interval",
+    "Kaplan",
+    "LogHuber",
+    "LogSquared",
+    "Positive",
+    "PowerLaw",
+    "Real",
+    "Squared",
+    "datasets",
+    "fit",
+    "laws",
+    "losses",
+    "solvers",
+    "starts",
+]

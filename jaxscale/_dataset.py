@@ -1,0 +1,171 @@
+"""Measurements in: validated float columns, one weight per row.
+
+Every structural problem is a `ValueError` raised here, before anything is compiled, naming the column, the
+number of bad rows and the fix.
+"""
+
+from collections.abc import Mapping, Sequence
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+from jaxtyping import Array, Float
+
+
+class Dataset(eqx.Module):
+    """Validated measurements: `inputs` (name -> (n,) array), `target` (n,) and `weights` (n,).
+
+    Build one with `Dataset.from_frame`; `fit` does this for you when given a DataFrame. Bootstrap resamples
+    are reweightings of the same rows, so they never change a shape and never recompile.
+    """
+
+    inputs: dict[str, Float[Array, " n"]]
+    target: Float[Array, " n"]
+    weights: Float[Array, " n"]
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.target.shape[0])
+
+    @classmethod
+    def from_frame(
+        cls,
+        data,
+        law,
+        target: str = "loss",
+        inputs: Mapping[str, str] | None = None,
+        weights: str | Sequence[float] | np.ndarray | None = None,
+        positive_target: bool = True,
+        dtype=jnp.float64,
+    ) -> "Dataset":
+        """Reads and validates the law's inputs, the target and the weights from a DataFrame or dict of columns.
+
+        Args:
+            data: a `pandas.DataFrame` or a mapping of column name -> 1-d array.
+            law: the law (class or instance); its `inputs` name the columns to read.
+            target: the column to fit.
+            inputs: law input name -> column name, where the two differ.
+            weights: a column name or an array of per-row weights (default: 1 for every row).
+            positive_target: reject targets <= 0 (needed when the loss takes their logarithm).
+            dtype: float dtype of the arrays.
+        """
+        frame = _as_frame(data)
+        law_type = law if isinstance(law, type) else type(law)
+        x = read_inputs(law_type, frame, inputs)
+        y = _numeric_column(frame, target, role="target")
+        if positive_target:
+            _require_positive(y, target, "the loss takes its logarithm (use loss=js.Squared() to fit raw values)")
+        if weights is None:
+            w = np.ones(len(frame))
+        elif isinstance(weights, str):
+            w = _numeric_column(frame, weights, role="weights")
+        else:
+            w = np.asarray(weights, dtype=float)
+            if w.shape != (len(frame),):
+                raise ValueError(f"weights has shape {w.shape} but the data has {len(frame)} rows: pass one weight per row.")
+            _require_finite(w, "weights")
+        n_negative = int(np.sum(w < 0))
+        if n_negative:
+            raise ValueError(f"weights has {n_negative} negative rows: weights must be >= 0.")
+        if not np.any(w > 0):
+            raise ValueError("every weight is zero: at least one row must carry weight.")
+        n_params = _n_parameters(law)
+        n_used = int(np.sum(w > 0))
+        if n_used < n_params:
+            raise ValueError(
+                f"only {n_used} rows (with weight > 0) but {law_type.__name__} has {n_params} parameters: "
+                f"a fit needs at least as many rows as parameters. Add measurements or fit a smaller law."
+            )
+        return cls(
+            inputs={k: jnp.asarray(v, dtype) for k, v in x.items()},
+            target=jnp.asarray(y, dtype),
+            weights=jnp.asarray(w, dtype),
+        )
+
+
+def read_inputs(law_type, data, inputs: Mapping[str, str] | None = None) -> dict[str, np.ndarray]:
+    """The law's input columns from `data` as validated float arrays (name -> (n,) array)."""
+    frame = _as_frame(data)
+    inputs = dict(inputs or {})
+    unknown = sorted(set(inputs) - set(law_type.inputs))
+    if unknown:
+        raise ValueError(
+            f"inputs maps {unknown}, which {law_type.__name__} does not take; its inputs are {list(law_type.inputs)}."
+        )
+    positive = law_type.input_names_needing_positive()
+    columns = {}
+    for name in law_type.inputs:
+        column = inputs.get(name, name)
+        if column not in frame.columns:
+            raise ValueError(
+                f"column '{column}' is missing: {law_type.__name__} needs inputs {list(law_type.inputs)} and the data "
+                f"has columns {list(frame.columns)}. Rename the column or pass inputs={{'{name}': '<your column>'}}."
+            )
+        values = _numeric_column(frame, column, role=f"input {name}")
+        if name in positive:
+            _require_positive(values, column, f"{law_type.__name__} takes its logarithm")
+        columns[name] = values
+    return columns
+
+
+def _as_frame(data) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    elif isinstance(data, Mapping):
+        lengths = {k: np.shape(v)[0] if np.ndim(v) else 1 for k, v in data.items()}
+        if len(set(lengths.values())) > 1:
+            (k0, n0), *rest = lengths.items()
+            k1, n1 = next((k, n) for k, n in rest if n != n0)
+            raise ValueError(f"column '{k1}' has {n1} values but '{k0}' has {n0}: all columns must have the same length.")
+        frame = pd.DataFrame({k: np.ravel(v) for k, v in data.items()})
+    else:
+        raise TypeError(f"expected a pandas DataFrame or a dict of columns, got {type(data).__name__}.")
+    if len(frame) == 0:
+        raise ValueError("the data is empty (0 rows): pass the measurements to fit.")
+    return frame
+
+
+def _numeric_column(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
+    if column not in frame.columns:
+        raise ValueError(f"{role} column '{column}' is missing; the data has columns {list(frame.columns)}.")
+    series = frame[column]
+    if not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)):
+        coerced = pd.to_numeric(series, errors="coerce")
+        bad = np.flatnonzero(coerced.isna() & series.notna())
+        example = f" (e.g. {series.iloc[bad[0]]!r} in row {bad[0]})" if len(bad) else ""
+        raise ValueError(
+            f"column '{column}' is not numeric (dtype {series.dtype}); {len(bad)} rows do not parse as numbers"
+            f"{example}. Convert it with pd.to_numeric or drop those rows."
+        )
+    values = series.to_numpy(dtype=float)
+    _require_finite(values, column)
+    return values
+
+
+def _require_finite(values: np.ndarray, column: str) -> None:
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
+        raise ValueError(
+            f"column '{column}' has {len(bad)} rows with NaN or inf (rows {_first(bad)}). Drop or fill them first, "
+            f"e.g. df.dropna(subset=['{column}'])."
+        )
+
+
+def _require_positive(values: np.ndarray, column: str, reason: str) -> None:
+    bad = np.flatnonzero(values <= 0)
+    if len(bad):
+        raise ValueError(
+            f"column '{column}' has {len(bad)} rows <= 0 (rows {_first(bad)}), but {reason}. Drop those rows or fix "
+            f"their values."
+        )
+
+
+def _first(rows: np.ndarray, k: int = 5) -> str:
+    shown = ", ".join(str(r) for r in rows[:k])
+    return shown + (", ..." if len(rows) > k else "")
+
+
+def _n_parameters(law) -> int:
+    template = law.template() if isinstance(law, type) else law
+    return int(sum(np.size(getattr(template, n)) for n in template.parameter_names()))

@@ -1,0 +1,206 @@
+"""`fit`: screen many starting points, refine the most promising ones in one vectorized solve."""
+
+import time
+import warnings
+from collections.abc import Mapping
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._compile_timer import compile_timer
+from ._dataset import Dataset
+from ._fit_result import FitResult, FitWarning
+from ._law import AbstractLaw, replace_parameters
+from ._parameterization import Parameterization
+from ._progress import progress_bar, report_progress
+from .losses import AbstractLoss, LogHuber
+from .solvers import AbstractSolver, DampedNewton, minimize_batch
+from .solvers._minimize_batch import NON_FINITE
+
+
+class FitError(RuntimeError):
+    """No restart of a fit reached a finite objective."""
+
+
+def fit(
+    law,
+    data,
+    *,
+    target: str = "loss",
+    inputs: Mapping[str, str] | None = None,
+    weights=None,
+    loss: AbstractLoss = LogHuber(1e-3),
+    starts=None,
+    solver: AbstractSolver = DampedNewton(),
+    n_refine: int = 64,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    dtype=jnp.float64,
+    agree_rtol: float = 1e-6,
+    progress: bool = False,
+) -> FitResult:
+    """Fits `law` to `data` from many starting points at once.
+
+    Every start is screened with one evaluation of the objective; the `n_refine` best are refined together by
+    `solver` in one compiled loop, each stopping when it converges. The best refined restart is the answer.
+
+    Args:
+        law: a law class (`js.Chinchilla`), an unfitted instance fixing its structure
+            (`js.BrokenPowerLaw.template(n_breaks=2)`), or a registered name (`"chinchilla"`).
+        data: a DataFrame (or dict of columns) with the law's inputs and `target`, or a `js.Dataset`.
+        target: the column to fit.
+        inputs: law input name -> column name, where they differ (e.g. `{"N": "params"}`).
+        weights: a column name or array of per-row weights (default 1).
+        loss: the objective (default `LogHuber(1e-3)`, summed over points as in Hoffmann et al. and Epoch AI).
+        starts: a batch of laws (e.g. `js.starts.hoffmann_grid()`, `js.starts.sobol(law, 4096)`), a dict of
+            parameter arrays, or None for the law's default starts.
+        solver: the local solver (default `DampedNewton()`; or `OptaxSolver(optax.lbfgs())`, ...).
+        n_refine: how many of the best-screened starts to refine.
+        bounds: per-parameter `(lo, hi)` that replace the parameter's constraint for this fit.
+        dtype: `jnp.float64` (default) or `jnp.float32`.
+        agree_rtol: restarts within this relative distance of the best objective count as reaching it.
+        progress: show a progress bar while refining.
+
+    Returns:
+        A `FitResult`; `result.law` is the fitted law.
+
+    >>> import jaxscale as js
+    >>> df = js.datasets.load("chinchilla", subset="epoch")
+    >>> res = js.fit(js.Chinchilla, df)
+    >>> round(float(res.law.alpha), 4), round(float(res.law.beta), 4)
+    (0.3473, 0.3672)
+    """
+    template = _resolve_law(law)
+    parameterization = Parameterization(template, bounds)
+    if not isinstance(loss, AbstractLoss):
+        raise TypeError(f"loss must be a jaxscale loss such as js.LogHuber(1e-3), got {type(loss).__name__}.")
+    if not isinstance(solver, AbstractSolver):
+        raise TypeError(f"solver must be a jaxscale solver such as js.solvers.DampedNewton(), got {type(solver).__name__}.")
+    dtype = jnp.dtype(dtype)
+    if dtype not in (jnp.float32, jnp.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
+    dataset = _resolve_data(data, template, target, inputs, weights, loss, dtype, parameterization.size)
+    start_laws = _resolve_starts(starts, template, dataset)
+    z_starts = parameterization.batch_to_unconstrained(start_laws, clip=True).astype(dtype)
+    n_bad = int(jnp.sum(~jnp.all(jnp.isfinite(z_starts), axis=1)))
+    if n_bad == z_starts.shape[0]:
+        raise ValueError(f"all {n_bad} starting points are NaN/inf or outside the parameters' constraints: check `starts`.")
+    if not (isinstance(n_refine, (int, np.integer)) and n_refine >= 1):
+        raise ValueError(f"n_refine must be a positive integer, got {n_refine!r}.")
+    if not agree_rtol >= 0:
+        raise ValueError(f"agree_rtol must be >= 0, got {agree_rtol}.")
+    n_refine = min(int(n_refine), z_starts.shape[0])
+
+    began = time.perf_counter()
+    with compile_timer() as compiling, progress_bar(progress, solver.max_steps, f"refining {n_refine} restarts"):
+        screened, chosen, minimum = _fit_program(
+            parameterization, loss, solver, dataset, z_starts, n_refine, progress
+        )
+        jax.block_until_ready(minimum)
+    seconds = time.perf_counter() - began - compiling.seconds
+
+    if not bool(jnp.any(minimum.status != NON_FINITE)):
+        raise FitError(
+            f"all {n_refine} refined restarts of {type(template).__name__} ended with a non-finite objective "
+            f"(best screened objective {float(jnp.min(screened)):.4g}). Check that the law can produce the data "
+            f"(e.g. positive predictions for a log loss), try other `starts` or `bounds`, or use float64."
+        )
+    result = FitResult.from_minimum(
+        parameterization,
+        loss,
+        z_starts,
+        screened,
+        chosen,
+        minimum,
+        agree_rtol=agree_rtol,
+        seconds=seconds,
+        compile_seconds=compiling.seconds,
+    )
+    _warn_soft_problems(result)
+    return result
+
+
+@eqx.filter_jit
+def _fit_program(parameterization, loss, solver, dataset, z_starts, n_refine, progress):
+    """Screen all starts, refine the best `n_refine`: one compiled program per shape."""
+
+    def objective(z):
+        return loss(parameterization.to_law(z), dataset)
+
+    screened = jax.lax.map(objective, z_starts, batch_size=1024)
+    screened = jnp.where(jnp.isfinite(screened), screened, jnp.inf)
+    _, chosen = jax.lax.top_k(-screened, n_refine)
+    minimum = minimize_batch(solver, objective, z_starts[chosen], report_progress if progress else None)
+    return screened, chosen, minimum
+
+
+def _resolve_law(law) -> AbstractLaw:
+    if isinstance(law, str):
+        from .laws import get
+
+        law = get(law)
+    if isinstance(law, type) and issubclass(law, AbstractLaw):
+        return law.template()
+    if isinstance(law, AbstractLaw):
+        if law.batch_shape:
+            raise ValueError(f"fit takes one law, not a batch of shape {law.batch_shape}; pass a batch as `starts`.")
+        return law
+    raise TypeError(f"law must be a law class, instance or name, got {type(law).__name__}.")
+
+
+def _resolve_data(data, template, target, inputs, weights, loss, dtype, n_params) -> Dataset:
+    if not isinstance(data, Dataset):
+        return Dataset.from_frame(
+            data, template, target=target, inputs=inputs, weights=weights, positive_target=loss.takes_log, dtype=dtype
+        )
+    missing = sorted(set(template.inputs) - set(data.inputs))
+    if missing:
+        raise ValueError(f"the Dataset lacks inputs {missing} that {type(template).__name__} needs.")
+    if data.n_rows < n_params:
+        raise ValueError(f"only {data.n_rows} rows but {type(template).__name__} has {n_params} parameters.")
+    return jax.tree_util.tree_map(lambda a: a.astype(dtype), data)
+
+
+def _resolve_starts(starts, template: AbstractLaw, dataset: Dataset) -> AbstractLaw:
+    if starts is None:
+        x = {k: np.asarray(v) for k, v in dataset.inputs.items()}
+        return template.default_starts(np.asarray(dataset.target), x)
+    if isinstance(starts, Mapping):
+        missing = sorted(set(template.parameter_names()) - set(starts))
+        if missing:
+            raise ValueError(f"starts lacks parameters {missing} of {type(template).__name__}.")
+        starts = replace_parameters(template, {k: jnp.asarray(v) for k, v in starts.items()})
+    if not isinstance(starts, type(template)):
+        raise TypeError(f"starts must be a batch of {type(template).__name__}, got {type(starts).__name__}.")
+    if not starts.batch_shape:  # a single law is one start
+        starts = jax.tree_util.tree_map(lambda a: jnp.asarray(a)[None], starts)
+    if len(starts.batch_shape) != 1:
+        raise ValueError(f"starts must have one batch axis, got batch shape {starts.batch_shape}.")
+    return starts
+
+
+def _warn_soft_problems(result: FitResult) -> None:
+    if result.n_refined >= 3 and result.n_agree < 3:
+        warnings.warn(
+            f"only {result.n_agree} of {result.n_refined} refined restarts reached the best objective "
+            f"{result.objective:.6g} (within rtol {result.agree_rtol:g}): the optimum may not be the global one; "
+            f"try more starts or a larger n_refine.",
+            FitWarning,
+            stacklevel=3,
+        )
+    if result.best_status != "converged":
+        warnings.warn(
+            f"the best restart stopped at max_steps={result.best_steps} without converging; raise the solver's max_steps.",
+            FitWarning,
+            stacklevel=3,
+        )
+    on_bound = result.parameterization.on_boundary(result.law)
+    if on_bound:
+        values = ", ".join(f"{n}={np.asarray(getattr(result.law, n)).tolist()}" for n in on_bound)
+        warnings.warn(
+            f"parameters on the boundary of their constraint: {values}. The data may not determine them; "
+            f"widen the bounds or fix the law.",
+            FitWarning,
+            stacklevel=3,
+        )

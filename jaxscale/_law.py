@@ -1,0 +1,135 @@
+"""The abstract law: an Equinox module whose fields are its parameters."""
+
+import abc
+import dataclasses
+from collections.abc import Mapping
+from typing import ClassVar
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array
+
+from ._constraints import AbstractConstraint, Interval, Positive, Real
+
+
+class AbstractLaw(eqx.Module):
+    """A scaling law: parameters are the module's fields, `__call__` predicts.
+
+    A subclass declares `inputs` (the names of the columns it reads), one constraint per parameter in
+    `constraints`, the parameter fields themselves, and `__call__(x)`, where `x` maps each input name to an
+    array. Everything else (fitting, batching, inference, allocation) works from those declarations.
+
+    Example, a complete user-defined law:
+
+    >>> import jax.numpy as jnp, jaxscale as js
+    >>> class Exponential(js.AbstractLaw):
+    ...     inputs = ("t",)
+    ...     constraints = {"c": js.Positive(), "k": js.Positive(), "rate": js.Positive()}
+    ...     c: jnp.ndarray
+    ...     k: jnp.ndarray
+    ...     rate: jnp.ndarray
+    ...     def __call__(self, x):
+    ...         return self.c + self.k * jnp.exp(-self.rate * x["t"])
+    >>> float(Exponential(c=1.0, k=2.0, rate=0.0)({"t": jnp.ones(3)})[0])
+    3.0
+
+    A law whose parameters each have a leading batch axis is a *batch of laws* (restarts, bootstrap refits,
+    posterior draws); `jax.vmap` over it evaluates every member.
+    """
+
+    inputs: eqx.AbstractClassVar[tuple[str, ...]]
+    constraints: eqx.AbstractClassVar[Mapping[str, AbstractConstraint]]
+    # Inputs whose logarithm the law takes; `None` means all of them. Validation rejects values <= 0 there.
+    positive_inputs: ClassVar[tuple[str, ...] | None] = None
+    # How many Sobol starting points `fit` screens by default.
+    default_n_starts: ClassVar[int] = 2048
+
+    @abc.abstractmethod
+    def __call__(self, x: Mapping[str, Array]) -> Array:
+        """Predicted target for inputs `x` (input name -> array of shape (n,))."""
+
+    def log_predict(self, x: Mapping[str, Array]) -> Array:
+        """log of the prediction; laws override it with a numerically stable form where they have one."""
+        return jnp.log(self(x))
+
+    @classmethod
+    def parameter_names(cls) -> tuple[str, ...]:
+        """The names of the parameters, in the order of `constraints`."""
+        fields = {f.name for f in dataclasses.fields(cls) if not f.metadata.get("static", False)}
+        names = tuple(cls.constraints)
+        if set(names) != fields:
+            raise TypeError(
+                f"{cls.__name__} declares constraints for {sorted(names)} but its parameter fields are "
+                f"{sorted(fields)}: give every field exactly one constraint."
+            )
+        return names
+
+    @classmethod
+    def input_names_needing_positive(cls) -> tuple[str, ...]:
+        return tuple(cls.inputs) if cls.positive_inputs is None else tuple(cls.positive_inputs)
+
+    @classmethod
+    def template(cls) -> "AbstractLaw":
+        """An instance with scalar parameters at neutral values; it fixes the structure a fit searches over.
+
+        Laws whose parameters are vectors (e.g. one per break) override this with a sized version.
+        """
+        return cls(**{n: cls.constraints[n].constrain(jnp.zeros(())) for n in cls.parameter_names()})
+
+    def start_ranges(self, target: np.ndarray, inputs: Mapping[str, np.ndarray]) -> dict[str, tuple[float, float]]:
+        """Ranges (natural units) that default starting points are drawn from; data-aware laws override this."""
+        ranges = {}
+        for name, constraint in self.constraints.items():
+            if isinstance(constraint, Interval):
+                ranges[name] = (constraint.lo, constraint.hi)
+            elif isinstance(constraint, Positive):
+                ranges[name] = (1e-3, 1e3)
+            else:
+                ranges[name] = (-10.0, 10.0)
+        return ranges
+
+    def default_starts(self, target: np.ndarray, inputs: Mapping[str, np.ndarray]) -> "AbstractLaw":
+        """Starting points `fit` uses when given none: a Sobol sample over `start_ranges`."""
+        from .starts import sobol
+
+        return sobol(self, self.default_n_starts, self.start_ranges(target, inputs))
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """Leading batch shape shared by all parameters: () for a single law."""
+        template_ndim = {n: np.ndim(v) for n, v in _scalar_view(type(self).template()).items()}
+        shapes = [jnp.shape(getattr(self, n))[: jnp.ndim(getattr(self, n)) - template_ndim[n]] for n in template_ndim]
+        return tuple(shapes[0]) if shapes else ()
+
+    def parameters(self) -> dict[str, Array]:
+        """The parameters as a dict of arrays (batched if the law is)."""
+        return {name: jnp.asarray(getattr(self, name)) for name in self.parameter_names()}
+
+    def predict(self, data, inputs: Mapping[str, str] | None = None) -> np.ndarray:
+        """Predictions at the rows of a DataFrame (or a dict of columns), as a NumPy array.
+
+        `inputs` maps the law's input names to column names where they differ. A batch of laws gives one
+        row of predictions per member.
+        """
+        from ._dataset import read_inputs
+
+        x = read_inputs(type(self), data, inputs)
+        law = jax.tree_util.tree_map(jnp.asarray, self)
+        if law.batch_shape:
+            return np.asarray(jax.vmap(lambda member: member(x))(law))
+        return np.asarray(law(x))
+
+
+def replace_parameters(law: AbstractLaw, values: Mapping[str, Array]) -> AbstractLaw:
+    """`law` with the named parameters replaced (shapes may change, e.g. to add a batch axis)."""
+    names = list(values)
+    return eqx.tree_at(lambda m: [getattr(m, n) for n in names], law, [values[n] for n in names])
+
+
+def _scalar_view(law: AbstractLaw) -> dict[str, Array]:
+    return {name: getattr(law, name) for name in law.parameter_names()}
+
+
+__all__ = ["AbstractLaw", "Real", "Positive", "Interval"]

@@ -1,0 +1,25 @@
+"""Scaling laws as Equinox modules. `get(name)` looks one up by its name (as the CLI does)."""
+
+from ._broken_power_law import BrokenPowerLaw
+from ._chinchilla import Chinchilla
+from ._kaplan import Kaplan
+from ._power_law import PowerLaw
+
+_BY_NAME = {
+    "power_law": PowerLaw,
+    "chinchilla": Chinchilla,
+    "kaplan": Kaplan,
+    "broken_power_law": BrokenPowerLaw,
+    "bnsl": BrokenPowerLaw,
+}
+
+
+def get(name: str):
+    """The law class called `name` (case and '-'/'_' insensitive), e.g. get("chinchilla")."""
+    key = name.lower().replace("-", "_")
+    if key not in _BY_NAME:
+        raise ValueError(f"unknown law {name!r}; known laws are {sorted(_BY_NAME)}. A custom law is a subclass of js.AbstractLaw.")
+    return _BY_NAME[key]
+
+
+__all__ = ["PowerLaw", "Chinchilla", "Kaplan", "BrokenPowerLaw", "get"]

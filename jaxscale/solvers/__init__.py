@@ -1,0 +1,8 @@
+"""Local solvers as strategy objects, and the loop that drives a batch of restarts."""
+
+from ._abstract import AbstractSolver, SolverState
+from ._minimize_batch import BatchMinimum, minimize_batch
+from ._newton import DampedNewton
+from ._optax import OptaxSolver
+
+__all__ = ["AbstractSolver", "SolverState", "DampedNewton", "OptaxSolver", "minimize_batch", "BatchMinimum"]

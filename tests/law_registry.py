@@ -1,0 +1,59 @@
+"""Every law with realistic true parameters and a synthetic design, so one battery covers them all."""
+
+import dataclasses
+
+import jax.numpy as jnp
+import numpy as np
+
+import jaxscale as js
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    name: str
+    law: js.AbstractLaw  # the true law
+    design: dict  # input name -> (n,) array
+    noise: float  # sd of multiplicative (log-space) noise
+    rtol: float  # parameter recovery tolerance (relative)
+
+
+def _chinchilla_design():
+    N, D = np.meshgrid(np.geomspace(5e7, 1.6e10, 12), np.geomspace(5e9, 5e11, 12))
+    return {"N": N.ravel(), "D": D.ravel()}
+
+
+def _kaplan_design():
+    N, D = np.meshgrid(np.geomspace(1e6, 1e10, 10), np.geomspace(2e7, 2e10, 10))
+    return {"N": N.ravel(), "D": D.ravel()}
+
+
+CASES = [
+    Case("power_law", js.PowerLaw(E=jnp.asarray(1.7), A=jnp.asarray(400.0), alpha=jnp.asarray(0.35)),
+         {"x": np.geomspace(1e5, 1e9, 40)}, noise=0.002, rtol=0.1),
+    Case("chinchilla", js.Chinchilla(E=jnp.asarray(1.8172), A=jnp.asarray(477.8), B=jnp.asarray(2143.9),
+                                     alpha=jnp.asarray(0.34731), beta=jnp.asarray(0.36718)),
+         _chinchilla_design(), noise=0.002, rtol=0.15),
+    Case("kaplan", js.Kaplan(N_c=jnp.asarray(6.4e13), D_c=jnp.asarray(1.8e13), alpha_N=jnp.asarray(0.076),
+                             alpha_D=jnp.asarray(0.103)),
+         _kaplan_design(), noise=0.001, rtol=0.15),
+    Case("broken_power_law", js.BrokenPowerLaw(a=jnp.asarray(0.05), b=jnp.asarray(2.0), c0=jnp.asarray(0.1),
+                                               c=jnp.array([0.5]), d=jnp.array([1e4]), f=jnp.array([0.3])),
+         {"x": np.geomspace(1e2, 1e7, 60)}, noise=0.002, rtol=0.2),
+]
+
+
+def synthetic_frame(case: Case, seed: int = 0):
+    """The true law's predictions at the design, with log-normal noise, as a DataFrame."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    clean = case.law.predict(case.design)
+    frame = pd.DataFrame(case.design)
+    frame["loss"] = clean * np.exp(case.noise * rng.standard_normal(len(clean)))
+    return frame
+
+
+def template_of(case: Case) -> js.AbstractLaw:
+    if isinstance(case.law, js.BrokenPowerLaw):
+        return js.BrokenPowerLaw.template(n_breaks=case.law.c.shape[0])
+    return type(case.law)
