@@ -1,0 +1,70 @@
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pandas as pd
+import pytest
+import scipy.special
+
+import jaxscale as js
+from jaxscale.cli import main
+
+
+def test_cli_fits_the_builtin_chinchilla_data(capsys, tmp_path):
+    assert main(["fit", "chinchilla", "--plot", str(tmp_path / "fit.png")]) == 0
+    out = capsys.readouterr().out
+    assert "objective: 0.00101827" in out and "4500 screened" in out
+    assert (tmp_path / "fit.png").stat().st_size > 10_000
+
+
+def test_cli_fits_a_csv_with_mapped_columns(capsys, tmp_path):
+    df = js.datasets.load("chinchilla", subset="epoch").rename(columns={"N": "params", "D": "tokens"})
+    df.to_csv(tmp_path / "runs.csv", index=False)
+    assert main(["fit", str(tmp_path / "runs.csv"), "--law", "chinchilla", "--input", "N=params", "--input", "D=tokens"]) == 0
+    assert "objective: 0.00101827" in capsys.readouterr().out
+
+
+def test_cli_reports_bad_input_without_a_traceback(capsys):
+    assert main(["fit", "chinchilla", "--law", "nope"]) == 2
+    assert "unknown law 'nope'" in capsys.readouterr().err
+
+
+def test_log_huber_matches_scipy():
+    r = np.linspace(-0.01, 0.01, 101)
+    np.testing.assert_allclose(js.LogHuber(1e-3).penalty(jnp.asarray(r)), scipy.special.huber(1e-3, r), rtol=1e-12)
+
+
+def test_user_defined_law_from_the_readme():
+    class Exponential(js.AbstractLaw):
+        inputs = ("t",)
+        constraints = {"c": js.Positive(), "k": js.Positive(), "rate": js.Positive()}
+        c: jnp.ndarray
+        k: jnp.ndarray
+        rate: jnp.ndarray
+
+        def __call__(self, x):
+            return self.c + self.k * jnp.exp(-self.rate * x["t"])
+
+    t = np.linspace(0.5, 10.0, 30)
+    df = pd.DataFrame({"t": t, "y": 0.5 + 2.0 * np.exp(-0.7 * t)})
+    res = js.fit(Exponential, df, target="y", loss=js.Squared(), starts=js.starts.sobol(Exponential, 256, {"c": (0.1, 1), "k": (0.1, 10), "rate": (0.1, 3)}))
+    assert float(res.law.rate) == pytest.approx(0.7, rel=1e-6)
+    assert float(res.law.c) == pytest.approx(0.5, rel=1e-6)
+
+
+# Noise-free data: objectives near 1e-16 make "restarts agree within rtol" meaningless, so that warning is off.
+@pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
+@pytest.mark.parametrize("optimizer", [optax.lbfgs(), optax.adam(0.05)], ids=["lbfgs", "adam"])
+def test_optax_solvers_fit_a_power_law(optimizer):
+    x = np.geomspace(1e3, 1e8, 30)
+    df = pd.DataFrame({"x": x, "loss": 1.5 + 300.0 * x**-0.4})
+    solver = js.solvers.OptaxSolver(optimizer, max_steps=3000, gtol=1e-7)
+    res = js.fit(js.PowerLaw, df, loss=js.LogSquared(), solver=solver, n_refine=8)
+    assert float(res.law.alpha) == pytest.approx(0.4, rel=1e-2)
+    assert float(res.law.E) == pytest.approx(1.5, rel=1e-2)
+
+
+def test_bounds_constrain_the_fit():
+    df = js.datasets.load("chinchilla", subset="epoch")
+    with pytest.warns(js.FitWarning, match="boundary"):
+        res = js.fit(js.Chinchilla, df, bounds={"alpha": (0.1, 0.3)})
+    assert 0.1 < float(res.law.alpha) <= 0.3
