@@ -1,0 +1,69 @@
+"""Chinchilla Approach-3 grid fit: jaxscale against scipy, lmfit and the `chinchilla` package, in one run.
+
+Prints a table and appends it (with machine, versions and date) to benchmarks/README.md.
+Run: python benchmarks/bench_chinchilla_fit.py [--sample 90]. Peer times for sampled runs are extrapolated
+linearly to the 4,500-start grid (see peers_chinchilla.py).
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import jax  # noqa: E402
+
+import jaxscale as js  # noqa: E402
+import peers_chinchilla as peers  # noqa: E402
+
+
+def run_jaxscale(repeats: int = 5) -> dict:
+    df = js.datasets.load("chinchilla", subset="epoch")
+    began = time.perf_counter()
+    first = js.fit(js.Chinchilla, df)
+    first_call = time.perf_counter() - began
+    warm = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        result = js.fit(js.Chinchilla, df)
+        warm.append(time.perf_counter() - began)
+    return dict(name="jaxscale DampedNewton (64 of 4500 refined)", first_call=first_call,
+                compile=first.compile_seconds, seconds=min(warm), best_objective=result.objective)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sample", type=int, default=90, help="starts each peer runs (time extrapolated)")
+    args = parser.parse_args()
+    ours = run_jaxscale()
+    N, D, L = peers.load_epoch_240()
+    rows = [
+        peers.scipy_lbfgsb_loop(N, D, L, sample=args.sample),
+        peers.scipy_lbfgsb_loop_analytic_grad(N, D, L, sample=args.sample),
+        peers.lmfit_fit(N, D, L, sample=args.sample),
+        peers.chinchilla_package_fit(N, D, L, sample=args.sample),
+    ]
+    lines = [
+        f"### Chinchilla grid fit, {datetime.date.today()}, {platform.node()} ({os.cpu_count()} CPU cores), "
+        f"jax {jax.__version__}, jaxscale {js.__version__}",
+        "",
+        "| method | time for the 4,500-start grid (s) | jaxscale speed-up | best objective | note |",
+        "|---|---|---|---|---|",
+        f"| {ours['name']} | {ours['seconds']:.3f} warm; {ours['first_call']:.2f} first call "
+        f"({ours['compile']:.2f} compiling) | 1x | {ours['best_objective']:.10e} | min of 5 warm runs |",
+    ]
+    for row in rows:
+        seconds = row.get("seconds_full_grid")
+        speedup = f"{seconds / ours['seconds']:.0f}x" if seconds else "n/a"
+        lines.append(f"| {row['name']} | {seconds:.1f} | {speedup} | {row['best_objective']:.10e} | {row['note']} |")
+    table = "\n".join(lines) + "\n"
+    print(table)
+    with open(os.path.join(os.path.dirname(__file__), "README.md"), "a") as readme:
+        readme.write("\n" + table)
+
+
+if __name__ == "__main__":
+    main()
