@@ -48,7 +48,7 @@ class LogHuber(AbstractLoss):
 
     >>> import jaxscale as js
     >>> js.LogHuber(1e-3)
-    LogHuber(delta=0.001, reduction='sum')
+    LogHuber(delta=0.001)
     """
 
     delta: float = 1e-3

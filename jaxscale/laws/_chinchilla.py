@@ -19,7 +19,7 @@ class Chinchilla(AbstractLaw):
     >>> import jaxscale as js
     >>> law = js.Chinchilla(E=1.8172, A=477.8, B=2143.9, alpha=0.34731, beta=0.36718)
     >>> round(float(law.predict({"N": [70e9], "D": [1.4e12]})[0]), 3)
-    1.936
+    1.973
     """
 
     inputs = ("N", "D")

@@ -15,7 +15,7 @@ class Kaplan(AbstractLaw):
     >>> import jaxscale as js
     >>> law = js.Kaplan(N_c=6.4e13, D_c=1.8e13, alpha_N=0.076, alpha_D=0.103)
     >>> round(float(law.predict({"N": [1.5e9], "D": [2.3e10]})[0]), 3)
-    2.506
+    2.31
     """
 
     inputs = ("N", "D")
