@@ -40,7 +40,16 @@ class AbstractLoss(eqx.Module):
         return total / jnp.sum(data.weights) if self.reduction == "mean" else total
 
 
-class LogHuber(AbstractLoss):
+class AbstractLogLoss(AbstractLoss):
+    """A loss on log residuals, log prediction - log target (so targets must be > 0)."""
+
+    takes_log: ClassVar[bool] = True
+
+    def residuals(self, law, data):
+        return law.log_predict(data.inputs) - jnp.log(data.target)
+
+
+class LogHuber(AbstractLogLoss):
     """sum_i w_i * Huber_delta(log prediction_i - log target_i), the Chinchilla / Epoch AI objective.
 
     Huber_delta(r) = r^2 / 2 for |r| <= delta, delta * (|r| - delta / 2) otherwise (scipy.special.huber).
@@ -53,28 +62,20 @@ class LogHuber(AbstractLoss):
 
     delta: float = 1e-3
     reduction: str = "sum"
-    takes_log: ClassVar[bool] = True
 
     def __check_init__(self):
         if not self.delta > 0:
             raise ValueError(f"LogHuber needs delta > 0, got {self.delta}.")
-
-    def residuals(self, law, data):
-        return law.log_predict(data.inputs) - jnp.log(data.target)
 
     def penalty(self, r):
         a = jnp.abs(r)
         return jnp.where(a <= self.delta, 0.5 * r**2, self.delta * (a - 0.5 * self.delta))
 
 
-class LogSquared(AbstractLoss):
+class LogSquared(AbstractLogLoss):
     """sum_i w_i * (log prediction_i - log target_i)^2."""
 
     reduction: str = "sum"
-    takes_log: ClassVar[bool] = True
-
-    def residuals(self, law, data):
-        return law.log_predict(data.inputs) - jnp.log(data.target)
 
     def penalty(self, r):
         return r**2
