@@ -16,7 +16,8 @@ from ._law import AbstractLaw, replace_parameters
 from ._parameterization import Parameterization
 from ._progress import progress_bar, report_progress
 from .losses import AbstractLoss, LogHuber
-from .solvers import AbstractSolver, DampedNewton, minimize_batch
+from ._objective import Objective
+from .solvers import AbstractSolver, GaussNewton, minimize_batch
 from .solvers._minimize_batch import NON_FINITE
 
 
@@ -33,8 +34,8 @@ def fit(
     weights=None,
     loss: AbstractLoss = LogHuber(1e-3),
     starts=None,
-    solver: AbstractSolver = DampedNewton(),
-    n_refine: int = 64,
+    solver: AbstractSolver = GaussNewton(),
+    n_refine: int = 16,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     dtype=jnp.float64,
     agree_rtol: float = 1e-6,
@@ -55,7 +56,7 @@ def fit(
         loss: the objective (default `LogHuber(1e-3)`, summed over points as in Hoffmann et al. and Epoch AI).
         starts: a batch of laws (e.g. `js.starts.hoffmann_grid()`, `js.starts.sobol(law, 4096)`), a dict of
             parameter arrays, or None for the law's default starts.
-        solver: the local solver (default `DampedNewton()`; or `OptaxSolver(optax.lbfgs())`, ...).
+        solver: the local solver (default `GaussNewton()`; or `DampedNewton()`, `OptaxSolver(optax.lbfgs())`, ...).
         n_refine: how many of the best-screened starts to refine.
         bounds: per-parameter `(lo, hi)` that replace the parameter's constraint for this fit.
         dtype: `jnp.float64` (default) or `jnp.float32`.
@@ -76,7 +77,7 @@ def fit(
     if not isinstance(loss, AbstractLoss):
         raise TypeError(f"loss must be a jaxscale loss such as js.LogHuber(1e-3), got {type(loss).__name__}.")
     if not isinstance(solver, AbstractSolver):
-        raise TypeError(f"solver must be a jaxscale solver such as js.solvers.DampedNewton(), got {type(solver).__name__}.")
+        raise TypeError(f"solver must be a jaxscale solver such as js.solvers.GaussNewton(), got {type(solver).__name__}.")
     dtype = jnp.dtype(dtype)
     if dtype not in (jnp.float32, jnp.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
@@ -125,9 +126,7 @@ def fit(
 def _fit_program(parameterization, loss, solver, dataset, z_starts, n_refine, progress):
     """Screen all starts, refine the best `n_refine`: one compiled program per shape."""
 
-    def objective(z):
-        return loss(parameterization.to_law(z), dataset)
-
+    objective = Objective(parameterization, loss, dataset)
     screened = jax.lax.map(objective, z_starts, batch_size=1024)
     screened = jnp.where(jnp.isfinite(screened), screened, jnp.inf)
     _, chosen = jax.lax.top_k(-screened, n_refine)

@@ -9,6 +9,7 @@ import abc
 from typing import ClassVar
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 from jaxtyping import Array
 
@@ -36,8 +37,26 @@ class AbstractLoss(eqx.Module):
         """Pointwise penalty of the residuals."""
 
     def __call__(self, law: AbstractLaw, data: Dataset) -> Array:
-        total = jnp.sum(data.weights * self.penalty(self.residuals(law, data)))
-        return total / jnp.sum(data.weights) if self.reduction == "mean" else total
+        return self.reduce(data.weights, self.penalty(self.residuals(law, data)))
+
+    def reduce(self, weights: Array, pointwise: Array, per_point: bool = False) -> Array:
+        """The weighted sum (or mean) of `pointwise`; with `per_point`, each point's weighted term unsummed."""
+        terms = weights * pointwise
+        if self.reduction == "mean":
+            terms = terms / jnp.sum(weights)
+        return terms if per_point else jnp.sum(terms)
+
+    def slope(self, r: Array) -> Array:
+        """d penalty / d r, pointwise."""
+        return jax.grad(lambda r: jnp.sum(self.penalty(r)))(r)
+
+    def majorizer_curvature(self, r: Array) -> Array:
+        """slope(r) / r (the penalty's own curvature at r = 0): the curvature of the quadratic in r that
+        touches the penalty at r from above for penalties concave in r^2 (Huber, squares). Gauss-Newton
+        solvers weight each point's Jacobian row by it."""
+        at_zero = jax.grad(lambda r: jnp.sum(self.slope(r)))(jnp.zeros_like(r))
+        safe_r = jnp.where(r == 0, 1.0, r)
+        return jnp.where(r == 0, at_zero, self.slope(r) / safe_r)
 
 
 class AbstractLogLoss(AbstractLoss):

@@ -71,7 +71,7 @@ def test_result_frames(grid_fit):
     restarts = grid_fit.restarts_frame()
     assert len(restarts) == 4500
     refined = restarts[restarts["status"] != "not_refined"]
-    assert len(refined) == grid_fit.n_refined == 64
+    assert len(refined) == grid_fit.n_refined == 16
     assert refined["objective"].min() == pytest.approx(grid_fit.objective)
     assert (refined["objective"] <= grid_fit.objective * (1 + 1e-6)).sum() == grid_fit.n_agree
     assert restarts.loc[restarts["status"] == "not_refined", "end_E"].isna().all()
