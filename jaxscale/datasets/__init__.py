@@ -5,6 +5,12 @@ Language Models", Figure 4) as extracted from the paper's SVG by Epoch AI (Besir
 "Chinchilla Scaling: A replication attempt"). Epoch released no licence for the file; it is redistributed
 under the MIT licence by IBM/ColPret and mcleish7/gemstone-scaling-laws, and shipped here with attribution
 to Epoch AI and Hoffmann et al. (see chinchilla_epoch.PROVENANCE.md).
+
+`load("revisiting")`: the 92 learning curves of the Revisiting Neural Scaling Laws benchmark (Alabdulmohsin,
+Neyshabur and Zhai, NeurIPS 2022), Apache-2.0 / MIT (see revisiting.PROVENANCE.md).
+
+`load("porian_isoflop")`: the 1,745 isoFLOP training runs of Porian et al. 2024 ("Resolving Discrepancies in
+Compute-Optimal Scaling of Language Models") in 15 configurations, MIT (see porian_isoflop.PROVENANCE.md).
 """
 
 from importlib import resources
@@ -12,7 +18,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-_NAMES = ("chinchilla",)
+_NAMES = ("chinchilla", "revisiting", "porian_isoflop")
 
 
 def names() -> tuple[str, ...]:
@@ -23,6 +29,11 @@ def names() -> tuple[str, ...]:
 def load(name: str, subset: str = "all") -> pd.DataFrame:
     """A built-in dataset as a DataFrame.
 
+    "revisiting" has columns `domain`, `task`, `model`, `curve` ("domain/task/model"), `x` (examples seen),
+    `loss` and `training` (1: fit on it, 0: extrapolation target); 19,595 rows, 92 curves.
+    "porian_isoflop" has `config` (dataset/hparams/warmup/decay/param_count/loss_split), `C` (FLOPs
+    budget), `N`, `D` and `loss`; 1,745 rows, 15 configurations.
+
     For "chinchilla" the columns are `N` (parameters), `D` (tokens, D = C / (6 N) as Epoch derives it),
     `C` (training FLOPs) and `loss`. `subset="epoch"` keeps the 240 points Epoch AI fitted (the 5 highest
     losses dropped); `subset="all"` (default) keeps all 245.
@@ -31,14 +42,37 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
     >>> len(js.datasets.load("chinchilla")), len(js.datasets.load("chinchilla", subset="epoch"))
     (245, 240)
     """
-    if name != "chinchilla":
+    if name not in _NAMES:
         raise ValueError(f"unknown dataset {name!r}; built-in datasets are {list(_NAMES)}.")
+    if name == "revisiting":
+        return _revisiting()
+    if name == "porian_isoflop":
+        return _porian_isoflop()
     if subset not in ("all", "epoch"):
         raise ValueError(f"subset must be 'all' or 'epoch' for chinchilla, got {subset!r}.")
-    raw = pd.read_csv(resources.files(__name__).joinpath("chinchilla_epoch.csv"))
+    raw = _read("chinchilla_epoch.csv")
     frame = pd.DataFrame({"N": raw["Model Size"], "C": raw["Training FLOP"], "loss": raw["loss"]})
     frame.insert(1, "D", frame["C"] / (6 * frame["N"]))
     if subset == "epoch":
         fifth_largest = np.sort(frame["loss"].to_numpy())[-5]
         frame = frame[frame["loss"] < fifth_largest].reset_index(drop=True)
     return frame
+
+
+def _read(filename: str) -> pd.DataFrame:
+    return pd.read_csv(resources.files(__name__).joinpath(filename))
+
+
+def _revisiting() -> pd.DataFrame:
+    # The lang file repeats one LM curve verbatim (687 exact-duplicate rows, see the provenance note).
+    raw = pd.concat([_read("revisiting_lang.csv").drop_duplicates(), _read("revisiting_vision.csv")], ignore_index=True)
+    frame = pd.DataFrame({"domain": raw["Domain"], "task": raw["Task"], "model": raw["Model"]})
+    frame["curve"] = frame["domain"] + "/" + frame["task"] + "/" + frame["model"]
+    frame["x"], frame["loss"], frame["training"] = raw["Seen Examples"], raw["Loss"], raw["Training"]
+    return frame
+
+
+def _porian_isoflop() -> pd.DataFrame:
+    raw = _read("porian_isoflop.csv")
+    config = raw[["dataset", "hparams", "warmup", "decay", "param_count", "loss_split"]].astype(str).agg("/".join, axis=1)
+    return pd.DataFrame({"config": config, "C": raw["flops"], "N": raw["n_params"], "D": raw["tokens"], "loss": raw["loss"]})
