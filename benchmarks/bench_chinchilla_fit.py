@@ -15,9 +15,9 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 
 import jax  # noqa: E402
+import peers_chinchilla as peers  # noqa: E402
 
 import jaxscale as js  # noqa: E402
-import peers_chinchilla as peers  # noqa: E402
 
 
 def run_jaxscale(name: str, repeats: int = 5, **options) -> dict:

@@ -4,7 +4,6 @@ import time
 import warnings
 from collections.abc import Mapping
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -15,9 +14,9 @@ from ._fit_result import FitResult, FitWarning
 from ._law import AbstractLaw, replace_parameters
 from ._parameterization import Parameterization
 from ._progress import progress_bar, report_progress
+from ._refine import fit_program
 from .losses import AbstractLoss, LogHuber
-from ._objective import Objective
-from .solvers import AbstractSolver, GaussNewton, minimize_batch
+from .solvers import AbstractSolver, GaussNewton
 from .solvers._minimize_batch import NON_FINITE
 
 
@@ -95,8 +94,8 @@ def fit(
 
     began = time.perf_counter()
     with compile_timer() as compiling, progress_bar(progress, solver.max_steps, f"refining {n_refine} restarts"):
-        screened, chosen, minimum = _fit_program(
-            parameterization, loss, solver, dataset, z_starts, n_refine, progress
+        screened, chosen, minimum = fit_program(
+            parameterization, loss, solver, dataset, z_starts, n_refine, report_progress if progress else None
         )
         jax.block_until_ready(minimum)
     seconds = time.perf_counter() - began - compiling.seconds
@@ -120,18 +119,6 @@ def fit(
     )
     _warn_soft_problems(result)
     return result
-
-
-@eqx.filter_jit
-def _fit_program(parameterization, loss, solver, dataset, z_starts, n_refine, progress):
-    """Screen all starts, refine the best `n_refine`: one compiled program per shape."""
-
-    objective = Objective(parameterization, loss, dataset)
-    screened = jax.lax.map(objective, z_starts, batch_size=1024)
-    screened = jnp.where(jnp.isfinite(screened), screened, jnp.inf)
-    _, chosen = jax.lax.top_k(-screened, n_refine)
-    minimum = minimize_batch(solver, objective, z_starts[chosen], report_progress if progress else None)
-    return screened, chosen, minimum
 
 
 def _resolve_law(law) -> AbstractLaw:

@@ -4,10 +4,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from law_registry import CASES, synthetic_frame, template_of
 
 import jaxscale as js
 from jaxscale._compile_timer import compile_timer
-from law_registry import CASES, synthetic_frame, template_of
 
 IDS = [case.name for case in CASES]
 
