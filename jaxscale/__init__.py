@@ -9,6 +9,8 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 from . import datasets, laws, losses, solvers, starts  # noqa: E402
+from ._bootstrap import bootstrap  # noqa: E402
+from ._bootstrap_result import BootstrapResult  # noqa: E402
 from ._constraints import AbstractConstraint, Interval, Positive, Real  # noqa: E402
 from ._dataset import Dataset  # noqa: E402
 from ._fit import FitError, fit  # noqa: E402
@@ -22,6 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AbstractConstraint",
     "AbstractLaw",
+    "BootstrapResult",
     "BrokenPowerLaw",
     "Chinchilla",
     "Dataset",
@@ -36,6 +39,7 @@ __all__ = [
     "PowerLaw",
     "Real",
     "Squared",
+    "bootstrap",
     "datasets",
     "fit",
     "laws",

@@ -109,6 +109,8 @@ def fit(
     result = FitResult.from_minimum(
         parameterization,
         loss,
+        solver,
+        dataset,
         z_starts,
         screened,
         chosen,

@@ -5,9 +5,11 @@ import numpy as np
 import pandas as pd
 from jaxtyping import Array, Float, Int
 
+from ._dataset import Dataset
 from ._law import AbstractLaw
 from ._parameterization import Parameterization
 from .losses import AbstractLoss
+from .solvers import AbstractSolver
 from .solvers._minimize_batch import NOT_REFINED, STATUS_NAMES, BatchMinimum
 
 
@@ -21,13 +23,16 @@ class FitResult(eqx.Module):
     `law` is the fitted law; `objective` its objective value; `n_agree` how many refined restarts reached that
     objective (within `agree_rtol`, relative). `to_frame()` gives the parameters, `restarts_frame()` every
     restart. `seconds` is the run time of the compiled fit, `compile_seconds` the time spent tracing and
-    compiling it (zero when a fit of the same shapes ran before). Unconstrained coordinates are kept in `start_z` (all starts) and `end_z` (the refined ones).
+    compiling it (zero when a fit of the same shapes ran before). Unconstrained coordinates are kept in `start_z` (all starts) and
+    `end_z` (the refined ones); `dataset`, `loss` and `solver` are what was fitted, for refits such as `bootstrap`.
     """
 
     law: AbstractLaw
     objective: float
     parameterization: Parameterization
     loss: AbstractLoss
+    solver: AbstractSolver
+    dataset: Dataset
     start_z: Float[Array, "starts p"]
     screened: Float[Array, " starts"]
     refined: Int[Array, " refined"]
@@ -43,7 +48,8 @@ class FitResult(eqx.Module):
 
     @classmethod
     def from_minimum(
-        cls, parameterization, loss, start_z, screened, refined, minimum: BatchMinimum, agree_rtol, seconds, compile_seconds
+        cls, parameterization, loss, solver, dataset, start_z, screened, refined, minimum: BatchMinimum, agree_rtol, seconds,
+        compile_seconds,
     ) -> "FitResult":
         best = int(jnp.argmin(minimum.value))
         objective = float(minimum.value[best])
@@ -53,6 +59,8 @@ class FitResult(eqx.Module):
             objective=objective,
             parameterization=parameterization,
             loss=loss,
+            solver=solver,
+            dataset=dataset,
             start_z=start_z,
             screened=screened,
             refined=refined,

@@ -1,0 +1,171 @@
+"""`bootstrap`: refit a law to thousands of resamples of the rows, as reweightings in one compiled program."""
+
+import functools
+import time
+import warnings
+from collections.abc import Callable, Mapping
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._bootstrap_result import BootstrapResult
+from ._compile_timer import compile_timer
+from ._fit import fit
+from ._fit_result import FitResult, FitWarning
+from ._law import AbstractLaw
+from ._refine import fit_batch_program
+from ._sharding import padded_size, shard_batch
+from .solvers import AbstractSolver, DampedNewton
+from .solvers._minimize_batch import NON_FINITE
+
+
+def bootstrap(
+    law,
+    data=None,
+    *,
+    n: int = 1000,
+    seed: int = 0,
+    n_starts: int = 2,
+    chunk_size: int = 250,
+    solver: AbstractSolver | None = None,
+    derived: Mapping[str, Callable[[AbstractLaw], jax.Array]] | None = None,
+    progress: bool = False,
+    **fit_options,
+) -> BootstrapResult:
+    """Refits `law` to `n` bootstrap resamples of the rows of `data`.
+
+    A resample draws the rows with replacement; here it is the same rows with integer weights (how often each
+    was drawn, times any weights the data carries), so every resample has the same shapes and the whole batch
+    runs as one compiled program, `chunk_size` resamples at a time (memory stays bounded as `n` grows).
+    Each resample is refitted from `n_starts` points: the full-data optimum and the other distinct local
+    minima the full fit reached, best first (then the best screened starts, if there are too few).
+
+    Args:
+        law: a `FitResult` of the full data (its data, loss and solver are reused), or a law as for `fit`,
+            which is then first fitted to `data` with `fit_options`.
+        data: the measurements, as for `fit` (not needed when `law` is a `FitResult`).
+        n: number of resamples.
+        seed: seeds the resampling; the same seed gives the same resamples and the same answer.
+        n_starts: restarts per resample.
+        chunk_size: resamples per compiled call (each call runs until its slowest refit is done, so moderate
+            chunks are faster than one huge one).
+        solver: the refits' solver; default `DampedNewton()`, whose exact Newton steps converge in a few
+            steps from starts that are already minima of nearly the same objective.
+        derived: name -> function of a law returning a scalar (e.g. the compute-optimal exponent
+            `lambda law: law.beta / (law.alpha + law.beta)`), computed for every resample.
+        progress: show a progress bar over chunks.
+        **fit_options: `target`, `inputs`, `weights`, `loss`, `solver`, `bounds`, `dtype`, ... as for `fit`
+            (only when `law` is not a `FitResult`).
+
+    Returns:
+        A `BootstrapResult`: the batch of fitted laws, standard errors, percentile intervals and `to_frame()`.
+
+    >>> import jaxscale as js
+    >>> df = js.datasets.load("chinchilla", subset="epoch")
+    >>> boot = js.bootstrap(js.Chinchilla, df, n=200, seed=1)
+    >>> boot.n_resamples, 0.005 < float(boot.standard_errors()["alpha"]) < 0.05
+    (200, True)
+    """
+    if not (isinstance(n, (int, np.integer)) and n >= 1):
+        raise ValueError(f"n (the number of resamples) must be a positive integer, got {n!r}.")
+    if not (isinstance(n_starts, (int, np.integer)) and n_starts >= 1):
+        raise ValueError(f"n_starts must be a positive integer, got {n_starts!r}.")
+    if not (isinstance(chunk_size, (int, np.integer)) and chunk_size >= 1):
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
+    derived = dict(derived or {})
+    for name, function in derived.items():
+        if not callable(function):
+            raise TypeError(f"derived[{name!r}] must be a function of a law, got {type(function).__name__}.")
+    if isinstance(law, FitResult):
+        if data is not None or fit_options:
+            raise ValueError("bootstrap(fit_result) reuses the fit's data and options; pass neither data nor fit options.")
+        full_fit = law
+    else:
+        if data is None:
+            raise ValueError("bootstrap needs the data: bootstrap(law, data, ...) or bootstrap(fit_result).")
+        full_fit = fit(law, data, **fit_options)
+    dataset = full_fit.dataset
+    solver = DampedNewton() if solver is None else solver
+    if not isinstance(solver, AbstractSolver):
+        raise TypeError(f"solver must be a jaxscale solver such as js.solvers.DampedNewton(), got {type(solver).__name__}.")
+    z_starts = _resample_starts(full_fit, n_starts)
+    chunk = padded_size(min(int(chunk_size), int(n)))
+    key = jax.random.key(seed)
+    data_axes = jax.tree_util.tree_map(lambda _: None, dataset)
+    data_axes = eqx.tree_at(lambda d: d.weights, data_axes, 0, is_leaf=lambda x: x is None)
+
+    z_ends, objectives, statuses = [], [], []
+    began = time.perf_counter()
+    bar = _progress(progress, n)
+    with compile_timer() as compiling:
+        for first in range(0, n, chunk):
+            counts = _resample_counts(key, jnp.arange(first, first + chunk), dataset.n_rows)
+            weights = shard_batch(counts.astype(dataset.weights.dtype) * dataset.weights)
+            datasets = eqx.tree_at(lambda d: d.weights, dataset, weights)
+            starts = shard_batch(jnp.broadcast_to(z_starts, (chunk,) + z_starts.shape))
+            _, _, minimum = fit_batch_program(
+                full_fit.parameterization, full_fit.loss, solver, datasets, data_axes, starts, z_starts.shape[0]
+            )
+            best = jnp.argmin(minimum.value, axis=1)
+            take = min(chunk, n - first)
+            z_ends.append(np.asarray(jnp.take_along_axis(minimum.z, best[:, None, None], axis=1)[:take, 0]))
+            objectives.append(np.asarray(jnp.take_along_axis(minimum.value, best[:, None], axis=1)[:take, 0]))
+            statuses.append(np.asarray(jnp.take_along_axis(minimum.status, best[:, None], axis=1)[:take, 0]))
+            if bar is not None:
+                bar.update(take)
+    if bar is not None:
+        bar.close()
+    seconds = time.perf_counter() - began - compiling.seconds
+
+    result = BootstrapResult.from_ends(
+        full_fit, np.concatenate(z_ends), np.concatenate(objectives), np.concatenate(statuses), derived, seed,
+        seconds=seconds, compile_seconds=compiling.seconds,
+    )
+    n_failed = int(np.sum(result.status == NON_FINITE))
+    if n_failed == n:
+        raise RuntimeError(f"every one of the {n} bootstrap refits ended with a non-finite objective; check the full fit first.")
+    if n_failed:
+        warnings.warn(f"{n_failed} of {n} bootstrap refits ended non-finite and are left out of the statistics.", FitWarning, stacklevel=2)
+    return result
+
+
+def _resample_starts(full_fit: FitResult, n_starts: int) -> jax.Array:
+    """The full-data optimum, then other distinct local minima of the full fit, then the best screened starts."""
+    order = np.argsort(np.asarray(full_fit.end_objective))
+    ends = np.asarray(full_fit.end_z)[order]
+    chosen = []
+    for z in ends:
+        if np.all(np.isfinite(z)) and all(np.max(np.abs(z - c)) > 1e-3 * (1 + np.max(np.abs(c))) for c in chosen):
+            chosen.append(z)
+        if len(chosen) == n_starts:
+            break
+    if len(chosen) < n_starts:
+        screened_order = np.argsort(np.asarray(full_fit.screened))
+        unrefined = [i for i in screened_order if i not in set(np.asarray(full_fit.refined).tolist())]
+        chosen += [np.asarray(full_fit.start_z)[i] for i in unrefined[: n_starts - len(chosen)]]
+    return jnp.asarray(np.stack(chosen), dtype=full_fit.end_z.dtype)
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def _resample_counts(key, indices: jax.Array, n_rows: int) -> jax.Array:
+    """How often each row is drawn in resamples `indices` (each `n_rows` draws with replacement): (resamples, rows).
+
+    Resample i depends only on (key, i), so the chunk size and the device count never change the answer.
+    """
+
+    def counts(i):
+        rows = jax.random.randint(jax.random.fold_in(key, i), (n_rows,), 0, n_rows)
+        return jnp.zeros(n_rows).at[rows].add(1.0)
+
+    return jax.vmap(counts)(indices)
+
+
+def _progress(enabled: bool, total: int):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="bootstrap refits", unit="refit", leave=False)
+

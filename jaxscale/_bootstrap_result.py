@@ -1,0 +1,80 @@
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from ._fit_result import FitResult
+from ._law import AbstractLaw
+from .solvers._minimize_batch import NON_FINITE, STATUS_NAMES
+
+
+class BootstrapResult(eqx.Module):
+    """The outcome of `bootstrap`: one fitted law per resample, and statistics over them.
+
+    `laws` is a batch of laws (leading axis = resample); `full_fit` the fit to all the data. Statistics
+    (`standard_errors`, `intervals`, `summary`) use the resamples whose refit ended finite. `values` holds
+    every parameter (flat names, natural scale) and every derived quantity per resample, `estimate` their values at the full-data fit.
+    """
+
+    full_fit: FitResult
+    laws: AbstractLaw
+    values: dict[str, np.ndarray]
+    estimate: dict[str, float]
+    objective: np.ndarray
+    status: np.ndarray
+    seed: int
+    seconds: float
+    compile_seconds: float
+
+    @classmethod
+    def from_ends(cls, full_fit, z_ends, objective, status, derived, seed, seconds, compile_seconds) -> "BootstrapResult":
+        parameterization = full_fit.parameterization
+        laws = jax.vmap(parameterization.to_law)(jnp.asarray(z_ends))
+        names = parameterization.flat_names()
+        values = dict(zip(names, full_fit._natural(z_ends).T))
+        estimate = dict(zip(names, full_fit._natural(full_fit.end_z[full_fit.best][None])[0].tolist()))
+        for name, function in derived.items():
+            values[name] = np.asarray(jax.vmap(function)(laws), dtype=float).reshape(len(z_ends))
+            estimate[name] = float(function(full_fit.law))
+        return cls(full_fit, laws, values, estimate, objective, status, seed, seconds, compile_seconds)
+
+    @property
+    def n_resamples(self) -> int:
+        return int(self.objective.shape[0])
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Which resamples count: their refit ended with a finite objective."""
+        return self.status != NON_FINITE
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per resample: every parameter and derived quantity, the objective and the refit's status."""
+        frame = pd.DataFrame(self.values)
+        frame["objective"] = self.objective
+        frame["status"] = [STATUS_NAMES[int(s)] for s in self.status]
+        return frame
+
+    def standard_errors(self) -> pd.Series:
+        """Standard deviation over resamples (ddof=1) of every parameter and derived quantity."""
+        return self.to_frame().loc[self.ok, list(self.values)].std(ddof=1)
+
+    def intervals(self, level: float = 0.95) -> pd.DataFrame:
+        """Percentile intervals: columns `lo` and `hi` (the (1-level)/2 and (1+level)/2 quantiles)."""
+        if not 0 < level < 1:
+            raise ValueError(f"level must be between 0 and 1, got {level}.")
+        kept = self.to_frame().loc[self.ok, list(self.values)]
+        return pd.DataFrame({"lo": kept.quantile((1 - level) / 2), "hi": kept.quantile((1 + level) / 2)})
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Per parameter and derived quantity: the full-data estimate, the bootstrap standard error and interval."""
+        frame = pd.DataFrame({"estimate": pd.Series(self.estimate), "se": self.standard_errors()})
+        return frame.join(self.intervals(level))
+
+    def __repr__(self) -> str:
+        se = ", ".join(f"{k}={v:.4g}" for k, v in self.standard_errors().items())
+        n_ok = int(np.sum(self.ok))
+        return (
+            f"BootstrapResult({type(self.full_fit.law).__name__}, {self.n_resamples} resamples (seed {self.seed}), "
+            f"{n_ok} finite; standard errors: {se}; {self.seconds:.2f} s, plus {self.compile_seconds:.2f} s compiling)"
+        )
