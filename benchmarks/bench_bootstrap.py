@@ -18,9 +18,9 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 
 import jax  # noqa: E402
+import peers_bootstrap as peers  # noqa: E402
 
 import jaxscale as js  # noqa: E402
-import peers_bootstrap as peers  # noqa: E402
 
 NAMES = ("E", "A", "B", "alpha", "beta")
 EPOCH_SE = {"E": 0.0257, "A": 124.5, "B": 1293.0, "alpha": 0.0154, "beta": 0.0206}

@@ -13,8 +13,10 @@ from ._bootstrap import bootstrap  # noqa: E402
 from ._bootstrap_result import BootstrapResult  # noqa: E402
 from ._constraints import AbstractConstraint, Interval, Positive, Real  # noqa: E402
 from ._dataset import Dataset  # noqa: E402
+from ._evaluate import Extrapolation, evaluate  # noqa: E402
 from ._fit import FitError, fit  # noqa: E402
 from ._fit_result import FitResult, FitWarning  # noqa: E402
+from ._grouped import GroupedFitResult  # noqa: E402
 from ._law import AbstractLaw  # noqa: E402
 from .laws import BrokenPowerLaw, Chinchilla, Kaplan, PowerLaw  # noqa: E402
 from .losses import LogHuber, LogSquared, Squared  # noqa: E402
@@ -28,9 +30,11 @@ __all__ = [
     "BrokenPowerLaw",
     "Chinchilla",
     "Dataset",
+    "Extrapolation",
     "FitError",
     "FitResult",
     "FitWarning",
+    "GroupedFitResult",
     "Interval",
     "Kaplan",
     "LogHuber",
@@ -41,6 +45,7 @@ __all__ = [
     "Squared",
     "bootstrap",
     "datasets",
+    "evaluate",
     "fit",
     "laws",
     "losses",

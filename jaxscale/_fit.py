@@ -2,7 +2,7 @@
 
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -39,7 +39,8 @@ def fit(
     dtype=jnp.float64,
     agree_rtol: float = 1e-6,
     progress: bool = False,
-) -> FitResult:
+    by: str | Sequence[str] | None = None,
+):
     """Fits `law` to `data` from many starting points at once.
 
     Every start is screened with one evaluation of the objective; the `n_refine` best are refined together by
@@ -61,9 +62,12 @@ def fit(
         dtype: `jnp.float64` (default) or `jnp.float32`.
         agree_rtol: restarts within this relative distance of the best objective count as reaching it.
         progress: show a progress bar while refining.
+        by: a column (or list of columns) of `data`: fit every group of rows separately, all groups in one
+            compiled program (groups of different sizes are padded with zero-weight rows).
 
     Returns:
-        A `FitResult`; `result.law` is the fitted law.
+        A `FitResult` (`result.law` is the fitted law), or with `by` a `GroupedFitResult` (one `FitResult`
+        per group; `to_frame()` has one row per group).
 
     >>> import jaxscale as js
     >>> df = js.datasets.load("chinchilla", subset="epoch")
@@ -73,23 +77,16 @@ def fit(
     """
     template = _resolve_law(law)
     parameterization = Parameterization(template, bounds)
-    if not isinstance(loss, AbstractLoss):
-        raise TypeError(f"loss must be a jaxscale loss such as js.LogHuber(1e-3), got {type(loss).__name__}.")
-    if not isinstance(solver, AbstractSolver):
-        raise TypeError(f"solver must be a jaxscale solver such as js.solvers.GaussNewton(), got {type(solver).__name__}.")
-    dtype = jnp.dtype(dtype)
-    if dtype not in (jnp.float32, jnp.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
+    dtype = _check_options(loss, solver, dtype, n_refine, agree_rtol)
+    if by is not None:
+        from ._grouped import fit_groups
+
+        return fit_groups(
+            template, parameterization, data, by, target=target, inputs=inputs, weights=weights, loss=loss,
+            starts=starts, solver=solver, n_refine=n_refine, dtype=dtype, agree_rtol=agree_rtol,
+        )
     dataset = _resolve_data(data, template, target, inputs, weights, loss, dtype, parameterization.size)
-    start_laws = _resolve_starts(starts, template, dataset)
-    z_starts = parameterization.batch_to_unconstrained(start_laws, clip=True).astype(dtype)
-    n_bad = int(jnp.sum(~jnp.all(jnp.isfinite(z_starts), axis=1)))
-    if n_bad == z_starts.shape[0]:
-        raise ValueError(f"all {n_bad} starting points are NaN/inf or outside the parameters' constraints: check `starts`.")
-    if not (isinstance(n_refine, (int, np.integer)) and n_refine >= 1):
-        raise ValueError(f"n_refine must be a positive integer, got {n_refine!r}.")
-    if not agree_rtol >= 0:
-        raise ValueError(f"agree_rtol must be >= 0, got {agree_rtol}.")
+    z_starts = starting_points(starts, template, parameterization, dataset, dtype)
     n_refine = min(int(n_refine), z_starts.shape[0])
 
     began = time.perf_counter()
@@ -119,8 +116,34 @@ def fit(
         seconds=seconds,
         compile_seconds=compiling.seconds,
     )
-    _warn_soft_problems(result)
+    for problem in soft_problems(result):
+        warnings.warn(problem, FitWarning, stacklevel=2)
     return result
+
+
+def _check_options(loss, solver, dtype, n_refine, agree_rtol):
+    if not isinstance(loss, AbstractLoss):
+        raise TypeError(f"loss must be a jaxscale loss such as js.LogHuber(1e-3), got {type(loss).__name__}.")
+    if not isinstance(solver, AbstractSolver):
+        raise TypeError(f"solver must be a jaxscale solver such as js.solvers.GaussNewton(), got {type(solver).__name__}.")
+    dtype = jnp.dtype(dtype)
+    if dtype not in (jnp.float32, jnp.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
+    if not (isinstance(n_refine, (int, np.integer)) and n_refine >= 1):
+        raise ValueError(f"n_refine must be a positive integer, got {n_refine!r}.")
+    if not agree_rtol >= 0:
+        raise ValueError(f"agree_rtol must be >= 0, got {agree_rtol}.")
+    return dtype
+
+
+def starting_points(starts, template, parameterization, dataset, dtype) -> jax.Array:
+    """The starts as unconstrained rows (starts, p), refusing a set with no usable start."""
+    start_laws = _resolve_starts(starts, template, dataset)
+    z_starts = parameterization.batch_to_unconstrained(start_laws, clip=True).astype(dtype)
+    n_bad = int(jnp.sum(~jnp.all(jnp.isfinite(z_starts), axis=1)))
+    if n_bad == z_starts.shape[0]:
+        raise ValueError(f"all {n_bad} starting points are NaN/inf or outside the parameters' constraints: check `starts`.")
+    return z_starts
 
 
 def _resolve_law(law) -> AbstractLaw:
@@ -168,27 +191,25 @@ def _resolve_starts(starts, template: AbstractLaw, dataset: Dataset) -> Abstract
     return starts
 
 
-def _warn_soft_problems(result: FitResult) -> None:
+def soft_problems(result: FitResult) -> list[str]:
+    """What deserves a `FitWarning` about a finished fit, in words (empty when nothing does)."""
+    problems = []
     if result.n_refined >= 3 and result.n_agree < 3:
-        warnings.warn(
+        problems.append(
             f"only {result.n_agree} of {result.n_refined} refined restarts reached the best objective "
             f"{result.objective:.6g} (within rtol {result.agree_rtol:g}): the optimum may not be the global one; "
-            f"try more starts or a larger n_refine.",
-            FitWarning,
-            stacklevel=3,
+            f"try more starts or a larger n_refine."
         )
     if result.best_status != "converged":
-        warnings.warn(
-            f"the best restart stopped at max_steps={result.best_steps} without converging; raise the solver's max_steps.",
-            FitWarning,
-            stacklevel=3,
+        problems.append(
+            f"the best restart stopped ({result.best_status}) after {result.best_steps} steps without converging; "
+            f"raise the solver's max_steps."
         )
     on_bound = result.parameterization.on_boundary(result.law)
     if on_bound:
         values = ", ".join(f"{n}={np.asarray(getattr(result.law, n)).tolist()}" for n in on_bound)
-        warnings.warn(
+        problems.append(
             f"parameters on the boundary of their constraint: {values}. The data may not determine them; "
-            f"widen the bounds or fix the law.",
-            FitWarning,
-            stacklevel=3,
+            f"widen the bounds or fix the law."
         )
+    return problems

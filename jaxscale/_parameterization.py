@@ -73,6 +73,7 @@ class Parameterization(eqx.Module):
             parts.append(jnp.ravel(constraint.unconstrain(value)))
         return jnp.concatenate(parts)
 
+    @eqx.filter_jit
     def batch_to_unconstrained(self, laws: AbstractLaw, clip: bool = False) -> Float[Array, "batch p"]:
         return jax.vmap(lambda law: self.to_unconstrained(law, clip))(laws)
 

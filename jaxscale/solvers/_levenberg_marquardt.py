@@ -16,7 +16,9 @@ class AbstractLevenbergMarquardt(AbstractSolver):
     lowers the objective is taken and lambda shrinks; one that does not is refused and lambda grows.
 
     Converged when an accepted step changes the objective by at most `ftol` relative and moves at most
-    `xtol` (relative to |z|; both floored at the dtype's precision), or when no damping gives a lower
+    `xtol` (relative to |z|; both floored at the dtype's precision); when `flat_steps` accepted steps in a
+    row change the objective by at most `ftol` (a parameter running off to a boundary, such as E -> 0 in
+    log space, never takes a small step, but the objective stops changing); or when no damping gives a lower
     objective at machine precision.
     """
 
@@ -26,6 +28,7 @@ class AbstractLevenbergMarquardt(AbstractSolver):
     initial_damping: float = 1e-3
     max_damping: float = 1e12
     trial_steps: tuple[float, ...] = (1.0,)
+    flat_steps: int = 3
 
     @abc.abstractmethod
     def derivatives(self, objective, z: Array) -> tuple[Array, Array, Array]:
@@ -37,10 +40,11 @@ class AbstractLevenbergMarquardt(AbstractSolver):
         p = z.shape[0]
         grad, curvature = jnp.zeros(p, z.dtype), jnp.eye(p, dtype=z.dtype)
         damping = jnp.asarray(self.initial_damping, z.dtype)
-        return SolverState(value=objective(z), converged=jnp.asarray(False), extra=(grad, curvature, damping, jnp.asarray(True)))
+        extra = (grad, curvature, damping, jnp.asarray(True), jnp.asarray(0))
+        return SolverState(value=objective(z), converged=jnp.asarray(False), extra=extra)
 
     def step(self, objective, z, state):
-        grad, curvature, damping, fresh = state.extra
+        grad, curvature, damping, fresh, n_flat = state.extra
         scale = jnp.abs(jnp.diag(curvature))
         scale = jnp.maximum(scale, 1e-12 * jnp.max(scale) + jnp.finfo(z.dtype).tiny)
         delta = jnp.linalg.solve(curvature + damping * jnp.diag(scale), -grad)
@@ -58,13 +62,14 @@ class AbstractLevenbergMarquardt(AbstractSolver):
         small_change = state.value - value <= jnp.maximum(self.ftol, 10 * eps) * jnp.abs(state.value)
         small_step = jnp.max(jnp.abs(delta)) <= jnp.maximum(self.xtol, jnp.sqrt(eps)) * (1 + jnp.max(jnp.abs(z)))
         stalled = damping >= self.max_damping
-        converged = ~fresh & ((accept & small_change & small_step) | stalled)
+        n_flat = jnp.where(fresh | ~accept, n_flat, jnp.where(small_change, n_flat + 1, 0))
+        converged = ~fresh & ((accept & small_change & small_step) | (n_flat >= self.flat_steps) | stalled)
         new_damping = jnp.where(fresh, damping, jnp.where(accept, jnp.maximum(damping * 0.3, 1e-15), damping * 10))
         z = jnp.where(accept, candidate, z)
         pick = lambda new, old: jnp.where(accept, new, old)
         state = SolverState(
             value=pick(value, state.value),
             converged=converged,
-            extra=(pick(new_grad, grad), pick(new_curvature, curvature), new_damping, jnp.asarray(False)),
+            extra=(pick(new_grad, grad), pick(new_curvature, curvature), new_damping, jnp.asarray(False), n_flat),
         )
         return z, state
