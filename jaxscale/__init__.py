@@ -8,7 +8,7 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import datasets, laws, losses, solvers, starts  # noqa: E402
+from . import datasets, isoflop, laws, losses, solvers, starts  # noqa: E402
 from ._bootstrap import bootstrap  # noqa: E402
 from ._bootstrap_result import BootstrapResult  # noqa: E402
 from ._constraints import AbstractConstraint, Interval, Positive, Real  # noqa: E402
@@ -47,6 +47,7 @@ __all__ = [
     "datasets",
     "evaluate",
     "fit",
+    "isoflop",
     "laws",
     "losses",
     "solvers",
