@@ -1,4 +1,8 @@
-"""The `jaxscale` command line: `jaxscale fit chinchilla`, `jaxscale fit data.csv --law chinchilla`."""
+"""The `jaxscale` command line.
+
+`jaxscale fit chinchilla`, `jaxscale fit data.csv --law chinchilla [--by family]`,
+`jaxscale bootstrap chinchilla -n 4000`, `jaxscale isoflop data.csv [--by config]`.
+"""
 
 import argparse
 import os
@@ -10,67 +14,139 @@ import warnings
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="jaxscale", description="Fit, quantify and act on scaling laws.")
     commands = parser.add_subparsers(dest="command", required=True)
-    fit_parser = commands.add_parser("fit", help="fit a law to a built-in dataset or a CSV file")
-    fit_parser.add_argument("data", help="a built-in dataset name (chinchilla) or a path to a CSV file")
-    fit_parser.add_argument("--law", default="chinchilla", help="law name: chinchilla, kaplan, power_law, bnsl")
-    fit_parser.add_argument("--target", default="loss", help="column to fit (default: loss)")
-    fit_parser.add_argument("--input", action="append", default=[], metavar="NAME=COLUMN", help="map a law input to a column")
-    fit_parser.add_argument("--delta", type=float, default=1e-3, help="Huber delta of the LogHuber objective")
-    fit_parser.add_argument("--n-refine", type=int, default=64, help="how many screened starts to refine")
-    fit_parser.add_argument("--all-points", action="store_true", help="chinchilla: fit all 245 points, not Epoch's 240")
-    fit_parser.add_argument("--float32", action="store_true", help="fit in float32 instead of float64")
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("data", help="a built-in dataset name (chinchilla, revisiting, porian_isoflop) or a CSV file")
+    data.add_argument("--target", default="loss", help="column to fit (default: loss)")
+    data.add_argument("--all-points", action="store_true", help="chinchilla: use all 245 points, not Epoch's 240")
+    law = argparse.ArgumentParser(add_help=False)
+    law.add_argument("--law", default="chinchilla", help="law name: chinchilla, kaplan, power_law, bnsl")
+    law.add_argument("--input", action="append", default=[], metavar="NAME=COLUMN", help="map a law input to a column")
+    law.add_argument("--delta", type=float, default=1e-3, help="Huber delta of the LogHuber objective")
+    law.add_argument("--n-refine", type=int, default=16, help="how many screened starts to refine")
+    law.add_argument("--float32", action="store_true", help="fit in float32 instead of float64")
+
+    fit_parser = commands.add_parser("fit", parents=[data, law], help="fit a law to a built-in dataset or a CSV file")
+    fit_parser.add_argument("--by", action="append", metavar="COLUMN", help="fit each group of rows separately")
     fit_parser.add_argument("--plot", metavar="PNG", help="save the fitted law against the data")
+    boot_parser = commands.add_parser("bootstrap", parents=[data, law], help="bootstrap standard errors and intervals")
+    boot_parser.add_argument("-n", type=int, default=1000, help="number of resamples (default 1000)")
+    boot_parser.add_argument("--seed", type=int, default=0)
+    iso_parser = commands.add_parser("isoflop", parents=[data], help="Chinchilla Approach 2 (or 1): N_opt and D_opt vs compute")
+    iso_parser.add_argument("--by", action="append", metavar="COLUMN", help="fit each group (e.g. a configuration) separately")
+    iso_parser.add_argument("--approach", type=int, choices=(1, 2), default=2, help="2: isoFLOP parabolas, 1: training-curve envelope")
+    iso_parser.add_argument("--budget", default="C", help="compute column (default C)")
+    iso_parser.add_argument("--size", default="N", help="model size column (default N)")
+    iso_parser.add_argument("--tokens", default="D", help="tokens column (default D)")
+    iso_parser.add_argument("-n", "--n-bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
     args = parser.parse_args(argv)
     try:
-        return _fit(args)
-    except (ValueError, TypeError) as error:
+        return {"fit": _fit, "bootstrap": _bootstrap, "isoflop": _isoflop}[args.command](args)
+    except (ValueError, TypeError, KeyError) as error:
         print(f"jaxscale: error: {error}", file=sys.stderr)
         return 2
 
 
-def _fit(args) -> int:
-    import jax.numpy as jnp
+def _load(args):
     import pandas as pd
 
     import jaxscale as js
 
     if os.path.exists(args.data):
-        data, source = pd.read_csv(args.data), args.data
-    elif args.data in js.datasets.names():
+        return pd.read_csv(args.data), args.data
+    if args.data == "chinchilla":
         subset = "all" if args.all_points else "epoch"
         data = js.datasets.load(args.data, subset=subset)
-        source = f"built-in '{args.data}' ({len(data)} points{', as fitted by Epoch AI' if subset == 'epoch' else ''})"
-    else:
-        raise ValueError(f"{args.data!r} is neither a file nor a built-in dataset ({', '.join(js.datasets.names())}).")
-    inputs = dict(_pair(text) for text in args.input)
+        return data, f"built-in 'chinchilla' ({len(data)} points{', as fitted by Epoch AI' if subset == 'epoch' else ''})"
+    if args.data in js.datasets.names():
+        return js.datasets.load(args.data), f"built-in '{args.data}'"
+    raise ValueError(f"{args.data!r} is neither a file nor a built-in dataset ({', '.join(js.datasets.names())}).")
+
+
+def _fit_options(args) -> dict:
+    import jax.numpy as jnp
+
+    import jaxscale as js
+
+    return dict(
+        target=args.target,
+        inputs=dict(_pair(text) for text in args.input),
+        loss=js.LogHuber(args.delta),
+        n_refine=args.n_refine,
+        dtype=jnp.float32 if args.float32 else jnp.float64,
+    )
+
+
+def _print_warnings(caught) -> None:
+    for warning in caught:
+        print(f"warning: {warning.message}")
+
+
+def _bootstrap(args) -> int:
+    import jaxscale as js
+
+    data, source = _load(args)
     law = js.laws.get(args.law)
+    derived = {"a": lambda law: law.beta / (law.alpha + law.beta)} if law is js.Chinchilla else {}
+    print(f"Bootstrapping {law.__name__} on {source}: {args.n} resamples (seed {args.seed}).")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", js.FitWarning)
+        result = js.bootstrap(law, data, n=args.n, seed=args.seed, derived=derived, progress=sys.stderr.isatty(), **_fit_options(args))
+    print(result.summary().to_string(float_format=lambda v: f"{v:.6g}"))
+    if derived:
+        print("a = beta / (alpha + beta): the exponent of N_opt ∝ C^a")
+    print(f"time: {result.seconds:.2f} s refitting, {result.compile_seconds:.2f} s compiling")
+    _print_warnings(caught)
+    return 0
+
+
+def _isoflop(args) -> int:
+    import pandas as pd
+
+    import jaxscale as js
+
+    data, source = _load(args)
+    columns = dict(size=args.size, tokens=args.tokens, target=args.target, by=args.by, n_bootstrap=args.n_bootstrap)
+    if args.approach == 2:
+        result = js.isoflop.profiles(data, budget=args.budget, **columns)
+    else:
+        result = js.isoflop.envelope(data, compute=args.budget, **columns)
+    print(f"{result.method} on {source}; N_opt = k C^a, D_opt = k_D C^b, {result.level:.0%} bootstrap intervals:")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(result.to_frame().to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return 0
+
+
+def _fit(args) -> int:
+    import jaxscale as js
+
+    data, source = _load(args)
+    law = js.laws.get(args.law)
+    options = _fit_options(args)
     print(f"Fitting {law.__name__} to {source}: {len(data)} rows, target '{args.target}', LogHuber(delta={args.delta:g}).")
     began = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", js.FitWarning)
-        result = js.fit(
-            law,
-            data,
-            target=args.target,
-            inputs=inputs,
-            loss=js.LogHuber(args.delta),
-            n_refine=args.n_refine,
-            dtype=jnp.float32 if args.float32 else jnp.float64,
-            progress=sys.stderr.isatty(),
-        )
+        if args.by:
+            result = js.fit(law, data, by=args.by, **options)
+        else:
+            result = js.fit(law, data, progress=sys.stderr.isatty(), **options)
     total = time.perf_counter() - began
+    if args.by:
+        print(result.to_frame().to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+        print(f"time: {result.seconds:.3f} s fitting {len(result)} groups, {result.compile_seconds:.2f} s compiling, {total:.2f} s in all")
+        _print_warnings(caught)
+        return 0
     print(result.to_frame().iloc[:, : result.parameterization.size].to_string(index=False, float_format=lambda v: f"{v:.6g}"))
     print(f"objective: {result.objective:.10g}")
     counts = ", ".join(f"{n} {k}" for k, n in result.status_counts().items())
     print(f"restarts: {result.n_starts} screened, {result.n_refined} refined ({counts}); "
           f"{result.n_agree} reached the best objective (rtol {result.agree_rtol:g})")
     print(f"time: {result.seconds:.3f} s fitting, {result.compile_seconds:.2f} s compiling, {total:.2f} s in all")
-    for warning in caught:
-        print(f"warning: {warning.message}")
+    _print_warnings(caught)
     if args.plot:
         from ._plot import plot_fit
 
-        plot_fit(result, data, args.plot, inputs=inputs, target=args.target)
+        plot_fit(result, data, args.plot, inputs=options["inputs"], target=args.target)
         print(f"plot saved to {args.plot}")
     return 0
 

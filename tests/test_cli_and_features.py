@@ -68,3 +68,29 @@ def test_bounds_constrain_the_fit():
     with pytest.warns(js.FitWarning, match="boundary"):
         res = js.fit(js.Chinchilla, df, bounds={"alpha": (0.1, 0.3)})
     assert 0.1 < float(res.law.alpha) <= 0.3
+
+
+def test_cli_bootstrap_prints_standard_errors(capsys):
+    assert main(["bootstrap", "chinchilla", "-n", "50", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "50 resamples (seed 1)" in out and "alpha" in out and "a = beta / (alpha + beta)" in out
+
+
+def test_cli_isoflop_by_configuration(capsys):
+    assert main(["isoflop", "porian_isoflop", "--by", "config", "-n", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "approach 2" in out and out.count("/val") + out.count("/train") == 15
+
+
+def test_cli_fit_by_group(capsys, tmp_path):
+    x = np.geomspace(1e3, 1e8, 15)
+    df = pd.concat([pd.DataFrame({"family": f, "x": x, "loss": 1.0 + k * 100 * x**-0.3}) for k, f in ((1, "a"), (2, "b"))])
+    df.to_csv(tmp_path / "curves.csv", index=False)
+    assert main(["fit", str(tmp_path / "curves.csv"), "--law", "power_law", "--by", "family"]) == 0
+    out = capsys.readouterr().out
+    assert "fitting 2 groups" in out
+
+
+def test_cli_fit_by_missing_column(capsys):
+    assert main(["fit", "chinchilla", "--by", "family"]) == 2
+    assert "by column(s) ['family'] not in the data" in capsys.readouterr().err
