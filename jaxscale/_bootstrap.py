@@ -106,7 +106,7 @@ def bootstrap(
             datasets = eqx.tree_at(lambda d: d.weights, dataset, weights)
             starts = shard_batch(jnp.broadcast_to(z_starts, (chunk,) + z_starts.shape))
             _, _, minimum = fit_batch_program(
-                full_fit.parameterization, full_fit.loss, solver, datasets, data_axes, starts, z_starts.shape[0]
+                full_fit.parameterization, full_fit.loss, solver, datasets, data_axes, starts, z_starts.shape[0], None, 0.0
             )
             best = jnp.argmin(minimum.value, axis=1)
             take = min(chunk, n - first)

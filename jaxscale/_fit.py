@@ -38,6 +38,7 @@ def fit(
     bounds: Mapping[str, tuple[float, float]] | None = None,
     dtype=jnp.float64,
     agree_rtol: float = 1e-6,
+    stop_when_agreed: int | None = 3,
     progress: bool = False,
     by: str | Sequence[str] | None = None,
 ):
@@ -61,6 +62,8 @@ def fit(
         bounds: per-parameter `(lo, hi)` that replace the parameter's constraint for this fit.
         dtype: `jnp.float64` (default) or `jnp.float32`.
         agree_rtol: restarts within this relative distance of the best objective count as reaching it.
+        stop_when_agreed: once this many converged restarts agree on the lowest objective and none still
+            running is below it, stop the rest (status "stopped_early"); None runs every restart to its end.
         progress: show a progress bar while refining.
         by: a column (or list of columns) of `data`: fit every group of rows separately, all groups in one
             compiled program (groups of different sizes are padded with zero-weight rows).
@@ -77,13 +80,14 @@ def fit(
     """
     template = _resolve_law(law)
     parameterization = Parameterization(template, bounds)
-    dtype = _check_options(loss, solver, dtype, n_refine, agree_rtol)
+    dtype = _check_options(loss, solver, dtype, n_refine, agree_rtol, stop_when_agreed)
     if by is not None:
         from ._grouped import fit_groups
 
         return fit_groups(
             template, parameterization, data, by, target=target, inputs=inputs, weights=weights, loss=loss,
             starts=starts, solver=solver, n_refine=n_refine, dtype=dtype, agree_rtol=agree_rtol,
+            stop_when_agreed=stop_when_agreed,
         )
     dataset = _resolve_data(data, template, target, inputs, weights, loss, dtype, parameterization.size)
     z_starts = starting_points(starts, template, parameterization, dataset, dtype)
@@ -92,7 +96,8 @@ def fit(
     began = time.perf_counter()
     with compile_timer() as compiling, progress_bar(progress, solver.max_steps, f"refining {n_refine} restarts"):
         screened, chosen, minimum = fit_program(
-            parameterization, loss, solver, dataset, z_starts, n_refine, report_progress if progress else None
+            parameterization, loss, solver, dataset, z_starts, n_refine, stop_when_agreed, agree_rtol,
+            report_progress if progress else None,
         )
         jax.block_until_ready(minimum)
     seconds = time.perf_counter() - began - compiling.seconds
@@ -121,7 +126,7 @@ def fit(
     return result
 
 
-def _check_options(loss, solver, dtype, n_refine, agree_rtol):
+def _check_options(loss, solver, dtype, n_refine, agree_rtol, stop_when_agreed):
     if not isinstance(loss, AbstractLoss):
         raise TypeError(f"loss must be a jaxscale loss such as js.LogHuber(1e-3), got {type(loss).__name__}.")
     if not isinstance(solver, AbstractSolver):
@@ -133,6 +138,8 @@ def _check_options(loss, solver, dtype, n_refine, agree_rtol):
         raise ValueError(f"n_refine must be a positive integer, got {n_refine!r}.")
     if not agree_rtol >= 0:
         raise ValueError(f"agree_rtol must be >= 0, got {agree_rtol}.")
+    if not (stop_when_agreed is None or (isinstance(stop_when_agreed, (int, np.integer)) and stop_when_agreed >= 1)):
+        raise ValueError(f"stop_when_agreed must be a positive integer or None, got {stop_when_agreed!r}.")
     return dtype
 
 

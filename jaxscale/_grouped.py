@@ -76,7 +76,9 @@ class GroupedFitResult(eqx.Module):
         )
 
 
-def fit_groups(template, parameterization, data, by, *, target, inputs, weights, loss, starts, solver, n_refine, dtype, agree_rtol):
+def fit_groups(
+    template, parameterization, data, by, *, target, inputs, weights, loss, starts, solver, n_refine, dtype, agree_rtol, stop_when_agreed
+):
     by = (by,) if isinstance(by, str) else tuple(by)
     if not isinstance(data, (pd.DataFrame, dict)):
         raise TypeError(f"fit(..., by=...) needs a DataFrame or dict of columns, got {type(data).__name__}.")
@@ -114,7 +116,9 @@ def fit_groups(template, parameterization, data, by, *, target, inputs, weights,
             batch = _pad_and_stack([datasets[g] for g in members], n_batch, _bucket_rows(datasets[members[-1]].n_rows))
             starts_batch = np.stack([z_starts[g] for g in members] + [z_starts[members[-1]]] * (n_batch - len(members)))
             batch, starts_batch = shard_batch((batch, jnp.asarray(starts_batch)))
-            found = fit_batch_program(parameterization, loss, solver, batch, 0, starts_batch, n_refine)
+            found = fit_batch_program(
+                parameterization, loss, solver, batch, 0, starts_batch, n_refine, stop_when_agreed, agree_rtol
+            )
             found = jax.tree_util.tree_map(np.asarray, found)
             for i, g in enumerate(members):
                 outcome[g] = jax.tree_util.tree_map(lambda a: a[i], found)

@@ -34,7 +34,7 @@ def test_gauss_newton_value_and_gradient_match_autodiff(epoch_objective, reducti
 def test_gauss_newton_and_damped_newton_reach_the_same_minimum():
     df = js.datasets.load("chinchilla", subset="epoch")
     newton = js.fit(js.Chinchilla, df, solver=js.solvers.DampedNewton(max_steps=400), n_refine=64)
-    gauss = js.fit(js.Chinchilla, df, solver=js.solvers.GaussNewton())
+    gauss = js.fit(js.Chinchilla, df, solver=js.solvers.GaussNewton(), stop_when_agreed=None)
     assert gauss.objective == pytest.approx(newton.objective, rel=1e-9)
     # Reweighted Gauss-Newton converges from every refined start; exact Newton stalls in the alpha -> 0 valleys.
     assert gauss.status_counts() == {"converged": gauss.n_refined}
@@ -44,3 +44,20 @@ def test_gauss_newton_refuses_a_plain_function():
     solver = js.solvers.GaussNewton()
     with pytest.raises(TypeError, match="use DampedNewton"):
         js.solvers.minimize_batch(solver, lambda z: jnp.sum(z**2), jnp.ones((2, 3)))
+
+
+def test_early_stop_keeps_the_answer_and_says_which_restarts_it_stopped():
+    df = js.datasets.load("chinchilla", subset="epoch")
+    full = js.fit(js.Chinchilla, df, stop_when_agreed=None)
+    early = js.fit(js.Chinchilla, df, stop_when_agreed=3)
+    assert early.objective == pytest.approx(full.objective, rel=1e-9)
+    counts = early.status_counts()
+    assert counts.get("stopped_early", 0) > 0 and counts["converged"] >= 3
+    assert early.n_agree >= 3
+    assert int(np.max(np.asarray(early.steps))) < int(np.max(np.asarray(full.steps)))
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5])
+def test_bad_stop_when_agreed(value):
+    with pytest.raises(ValueError, match="stop_when_agreed must be a positive integer or None"):
+        js.fit(js.Chinchilla, js.datasets.load("chinchilla"), stop_when_agreed=value)
