@@ -8,7 +8,8 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import datasets, isoflop, laws, losses, solvers, starts  # noqa: E402
+from . import datasets, isoflop, laws, losses, problems, solvers, starts  # noqa: E402
+from ._allocate import Allocation, allocate, sensitivities  # noqa: E402
 from ._bootstrap import bootstrap  # noqa: E402
 from ._bootstrap_result import BootstrapResult  # noqa: E402
 from ._constraints import AbstractConstraint, Interval, Positive, Real  # noqa: E402
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AbstractConstraint",
     "AbstractLaw",
+    "Allocation",
     "BootstrapResult",
     "BrokenPowerLaw",
     "Chinchilla",
@@ -43,6 +45,7 @@ __all__ = [
     "PowerLaw",
     "Real",
     "Squared",
+    "allocate",
     "bootstrap",
     "datasets",
     "evaluate",
@@ -50,6 +53,8 @@ __all__ = [
     "isoflop",
     "laws",
     "losses",
+    "problems",
+    "sensitivities",
     "solvers",
     "starts",
 ]

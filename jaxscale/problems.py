@@ -1,0 +1,163 @@
+"""Allocation problems for `jaxscale.allocate`: which model size N and how many tokens D?
+
+Each problem reduces to one free variable, u = log N: the constraint fixes log D as a function of u (by a
+bracketed root solve, differentiable through one implicit Newton step), and the problem supplies the
+objective of u to minimise. `allocate` screens a grid of u and refines the best point by safeguarded Newton.
+
+Costs are functions `cost(N, D) -> FLOPs`, differentiable in JAX; the default is Kaplan/Hoffmann's 6 N D.
+"""
+
+import abc
+from collections.abc import Callable
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from ._law import AbstractLaw
+
+
+def six_nd(N, D):
+    """Training FLOPs 6 N D (Kaplan et al. 2020, Hoffmann et al. 2022)."""
+    return 6.0 * N * D
+
+
+# log D is searched in [log 1, log 1e40] tokens.
+LOG_D_RANGE = (0.0, 92.0)
+
+
+class AbstractProblem(eqx.Module):
+    """A problem: the log D that the constraint allows for each log N, and the objective to minimise."""
+
+    @abc.abstractmethod
+    def log_tokens(self, law: AbstractLaw, log_n) -> jax.Array:
+        """log D satisfying the constraint at log N (NaN where none does)."""
+
+    @abc.abstractmethod
+    def objective(self, law: AbstractLaw, log_n, log_d) -> jax.Array:
+        """What to minimise at (log N, log D)."""
+
+    def check(self, law: AbstractLaw) -> None:
+        """Raises a ValueError, before anything is compiled, if the problem cannot be posed for `law`."""
+        missing = sorted({"N", "D"} - set(type(law).inputs))
+        if missing:
+            raise ValueError(f"{type(self).__name__} allocates N and D, but {type(law).__name__} takes inputs {list(type(law).inputs)}.")
+
+
+def _loss(law, log_n, log_d):
+    return law({"N": jnp.exp(log_n), "D": jnp.exp(log_d)})
+
+
+def _root_in_log_d(h, lo=LOG_D_RANGE[0], hi=LOG_D_RANGE[1], iterations=80):
+    """The d in [lo, hi] where the increasing function h crosses zero (NaN if it does not).
+
+    Bisection finds it robustly; one Newton step from the (gradient-stopped) bisection point then gives the
+    exact implicit derivative of the root with respect to everything h depends on.
+    """
+
+    def halve(_, bracket):
+        a, b = bracket
+        mid = 0.5 * (a + b)
+        up = h(mid) > 0
+        return jnp.where(up, a, mid), jnp.where(up, mid, b)
+
+    a, b = jax.lax.fori_loop(0, iterations, halve, (jnp.asarray(lo, float), jnp.asarray(hi, float)))
+    d = jax.lax.stop_gradient(0.5 * (a + b))
+    d = d - h(d) / jax.grad(h)(d)
+    feasible = (h(jnp.asarray(lo, float)) <= 0) & (h(jnp.asarray(hi, float)) >= 0)
+    return jnp.where(feasible, d, jnp.nan)
+
+
+def _check_reachable(target, law) -> None:
+    floor = getattr(law, "E", None)
+    if floor is not None and jnp.any(jnp.asarray(target) <= jnp.asarray(floor)):
+        raise ValueError(
+            f"target loss {jnp.asarray(target).tolist()} is at or below the irreducible loss E = "
+            f"{jnp.asarray(floor).tolist()} of {type(law).__name__}: no N and D reach it. Choose a target above E."
+        )
+
+
+def _tokens_to_reach(target, law, log_n):
+    # L decreases with D, so log target - log L(N, e^d) increases with d.
+    return _root_in_log_d(lambda d: jnp.log(target) - jnp.log(_loss(law, log_n, d)))
+
+
+class ComputeOptimal(AbstractProblem):
+    """Minimise the loss L(N, D) subject to cost(N, D) = budget (FLOPs).
+
+    With the default cost 6 N D and the Chinchilla law this is Hoffmann et al.'s compute-optimal allocation,
+    N* = G (C/6)^(beta/(alpha+beta)). `risk` applies to a batch of laws (bootstrap refits, posterior draws):
+    None allocates for each law separately; "mean" minimises the expected loss over the batch; a number q in
+    (0, 1) minimises the q-quantile of the loss over the batch (e.g. 0.9: a pessimistic allocation).
+    """
+
+    budget: float
+    cost: Callable = six_nd
+    risk: str | float | None = None
+
+    def __check_init__(self):
+        if not jnp.all(jnp.asarray(self.budget) > 0):
+            raise ValueError(f"budget must be > 0 FLOPs, got {self.budget}.")
+        if not (self.risk is None or self.risk == "mean" or (isinstance(self.risk, float) and 0 < self.risk < 1)):
+            raise ValueError(f"risk must be None, 'mean' or a quantile in (0, 1), got {self.risk!r}.")
+
+    def log_tokens(self, law, log_n):
+        log_budget = jnp.log(self.budget)
+        if self.cost is six_nd:  # the constraint solved in closed form
+            return log_budget - jnp.log(6.0) - log_n
+        return _root_in_log_d(lambda d: jnp.log(self.cost(jnp.exp(log_n), jnp.exp(d))) - log_budget)
+
+    def objective(self, law, log_n, log_d):
+        return _loss(law, log_n, log_d)
+
+
+class LossTarget(AbstractProblem):
+    """The cheapest (N, D) that reaches loss `target`: minimise cost(N, D) subject to L(N, D) = target."""
+
+    target: float
+    cost: Callable = six_nd
+
+    def __check_init__(self):
+        if not jnp.all(jnp.asarray(self.target) > 0):
+            raise ValueError(f"target loss must be > 0, got {self.target}.")
+
+    def check(self, law):
+        super().check(law)
+        _check_reachable(self.target, law)
+
+    def log_tokens(self, law, log_n):
+        return _tokens_to_reach(self.target, law, log_n)
+
+    def objective(self, law, log_n, log_d):
+        return jnp.log(self.cost(jnp.exp(log_n), jnp.exp(log_d)))
+
+
+class InferenceAware(AbstractProblem):
+    """Beyond Chinchilla-optimal (Sardana et al. 2024): reach loss `target` at the least training plus
+    inference compute, 6 N D + 2 N * inference_tokens, where `inference_tokens` is the expected number of
+    tokens the model will serve. With zero inference tokens this is `LossTarget`; with many, a smaller model
+    trained for longer is cheaper overall."""
+
+    target: float
+    inference_tokens: float = 0.0
+    cost: Callable = six_nd
+
+    def __check_init__(self):
+        if not jnp.all(jnp.asarray(self.target) > 0):
+            raise ValueError(f"target loss must be > 0, got {self.target}.")
+        if not self.inference_tokens >= 0:
+            raise ValueError(f"inference_tokens must be >= 0, got {self.inference_tokens}.")
+
+    def check(self, law):
+        super().check(law)
+        _check_reachable(self.target, law)
+
+    def log_tokens(self, law, log_n):
+        return _tokens_to_reach(self.target, law, log_n)
+
+    def objective(self, law, log_n, log_d):
+        n, d = jnp.exp(log_n), jnp.exp(log_d)
+        return jnp.log(self.cost(n, d) + 2.0 * n * self.inference_tokens)
+
+
+__all__ = ["AbstractProblem", "ComputeOptimal", "InferenceAware", "LossTarget", "six_nd"]
