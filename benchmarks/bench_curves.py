@@ -16,9 +16,9 @@ import warnings
 sys.path.insert(0, os.path.dirname(__file__))
 
 import jax  # noqa: E402
+import peers_curves as peers  # noqa: E402
 
 import jaxscale as js  # noqa: E402
-import peers_curves as peers  # noqa: E402
 
 LAWS = {"power_law": js.PowerLaw, "broken_power_law": js.BrokenPowerLaw.template(n_breaks=1)}
 

@@ -59,7 +59,7 @@ def allocate(
     >>> law = js.Chinchilla(E=1.8172, A=477.8, B=2143.9, alpha=0.34731, beta=0.36718)
     >>> best = js.allocate(law, js.problems.ComputeOptimal(1e24))
     >>> f"{float(best.N):.3g}", round(float(best.tokens_per_parameter), 1)
-    ('3.54e+10', 4.7)
+    ('9.72e+10', 17.7)
     """
     if not isinstance(law, AbstractLaw):
         raise TypeError(f"law must be a fitted law (e.g. result.law), got {type(law).__name__}.")
@@ -148,7 +148,7 @@ def sensitivities(law: AbstractLaw, problem: AbstractProblem, **options) -> pd.D
     >>> law = js.Chinchilla(E=1.8172, A=477.8, B=2143.9, alpha=0.34731, beta=0.36718)
     >>> s = js.sensitivities(law, js.problems.ComputeOptimal(1e24))
     >>> round(float(s.loc["A", "log_N"]), 4)  # N* ∝ A^(1 / (alpha + beta))
-    1.4095
+    1.3996
     """
     if law.batch_shape:
         raise ValueError("sensitivities takes one law; vmap over a batch yourself or pick one (e.g. result.law).")

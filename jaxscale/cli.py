@@ -38,9 +38,15 @@ def main(argv=None) -> int:
     iso_parser.add_argument("--size", default="N", help="model size column (default N)")
     iso_parser.add_argument("--tokens", default="D", help="tokens column (default D)")
     iso_parser.add_argument("-n", "--n-bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    alloc_parser = commands.add_parser("allocate", parents=[data, law], help="compute-optimal N and D for a budget, with an interval")
+    alloc_parser.add_argument("--budget", type=float, help="training FLOPs, e.g. 1e24")
+    alloc_parser.add_argument("--frontier", metavar="LO:HI", help="tabulate the compute-optimal frontier over LO..HI FLOPs")
+    alloc_parser.add_argument("--points", type=int, default=13, help="budgets on the frontier (default 13)")
+    alloc_parser.add_argument("-n", type=int, default=1000, help="bootstrap refits for the interval (default 1000)")
+    alloc_parser.add_argument("--plot", metavar="PNG", help="with --frontier: save N* and D* against compute, with the band")
     args = parser.parse_args(argv)
     try:
-        return {"fit": _fit, "bootstrap": _bootstrap, "isoflop": _isoflop}[args.command](args)
+        return {"fit": _fit, "bootstrap": _bootstrap, "isoflop": _isoflop, "allocate": _allocate}[args.command](args)
     except (ValueError, TypeError, KeyError) as error:
         print(f"jaxscale: error: {error}", file=sys.stderr)
         return 2
@@ -96,6 +102,62 @@ def _bootstrap(args) -> int:
         print("a = beta / (alpha + beta): the exponent of N_opt ∝ C^a")
     print(f"time: {result.seconds:.2f} s refitting, {result.compile_seconds:.2f} s compiling")
     _print_warnings(caught)
+    return 0
+
+
+def _allocate(args) -> int:
+    import numpy as np
+    import pandas as pd
+
+    import jaxscale as js
+
+    if (args.budget is None) == (args.frontier is None):
+        raise ValueError("give exactly one of --budget FLOPS or --frontier LO:HI.")
+    if args.frontier:
+        lo, sep, hi = args.frontier.partition(":")
+        if not sep:
+            raise ValueError(f"--frontier takes LO:HI, e.g. 1e20:1e26, got {args.frontier!r}.")
+        budgets = np.geomspace(float(lo), float(hi), args.points)
+    else:
+        budgets = np.asarray([args.budget])
+    data, source = _load(args)
+    law = js.laws.get(args.law)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", js.FitWarning)
+        full = js.fit(law, data, **_fit_options(args))
+        boot = js.bootstrap(full, n=args.n, seed=0)
+    problem = js.problems.ComputeOptimal(budgets)
+    point = js.allocate(full.law, problem)
+    spread = js.allocate(boot.laws, problem)
+    rows = []
+    for i, budget in enumerate(budgets):
+        row = {"C": budget}
+        for name in ("N", "D", "tokens_per_parameter", "loss"):
+            values = np.asarray(getattr(spread, name))[:, i]
+            row[name] = float(np.atleast_1d(getattr(point, name))[i])
+            row[f"{name}_lo"], row[f"{name}_hi"] = np.quantile(values, [0.025, 0.975])
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    print(f"Compute-optimal allocation (6 N D = C) from {law.__name__} fitted to {source}; 95% intervals over {args.n} bootstrap refits:")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    _print_warnings(caught)
+    if args.plot:
+        if not args.frontier:
+            raise ValueError("--plot draws the frontier: use it with --frontier.")
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for name in ("N", "D"):
+            ax.plot(table["C"], table[name], label=f"{name}*")
+            ax.fill_between(table["C"], table[f"{name}_lo"], table[f"{name}_hi"], alpha=0.25)
+        ax.set(xscale="log", yscale="log", xlabel="training FLOPs C", ylabel="parameters / tokens", title="Compute-optimal frontier (95% band)")
+        ax.legend()
+        fig.savefig(args.plot, dpi=120, bbox_inches="tight")
+        print(f"plot saved to {args.plot}")
     return 0
 
 

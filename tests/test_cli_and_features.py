@@ -94,3 +94,20 @@ def test_cli_fit_by_group(capsys, tmp_path):
 def test_cli_fit_by_missing_column(capsys):
     assert main(["fit", "chinchilla", "--by", "family"]) == 2
     assert "by column(s) ['family'] not in the data" in capsys.readouterr().err
+
+
+def test_cli_allocate_one_budget(capsys):
+    assert main(["allocate", "chinchilla", "--budget", "1e24", "-n", "40"]) == 0
+    out = capsys.readouterr().out
+    assert "Compute-optimal allocation" in out and "9.718e+10" in out
+
+
+def test_cli_allocate_frontier_with_plot(capsys, tmp_path):
+    assert main(["allocate", "chinchilla", "--frontier", "1e20:1e26", "--points", "3", "-n", "30", "--plot", str(tmp_path / "f.png")]) == 0
+    assert capsys.readouterr().out.count("e+2") >= 3
+    assert (tmp_path / "f.png").stat().st_size > 10_000
+
+
+def test_cli_allocate_needs_a_budget(capsys):
+    assert main(["allocate", "chinchilla"]) == 2
+    assert "exactly one of --budget" in capsys.readouterr().err
