@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ._law import AbstractLaw
-from .problems import AbstractProblem, ComputeOptimal, six_nd
+from .problems import AbstractProblem, DataConstrained, six_nd
 
 
 class Allocation(eqx.Module):
@@ -78,7 +78,7 @@ def allocate(
 
 @eqx.filter_jit
 def _solve(law, problem, log_lo, log_hi, grid, steps, batched_laws):
-    field = "budget" if isinstance(problem, ComputeOptimal) else "target"
+    field = problem.swept
     values = jnp.asarray(getattr(problem, field), float)
     risk = getattr(problem, "risk", None)
 
@@ -108,7 +108,8 @@ def _aggregate(values, risk):
 def _outcome(law, problem, log_n):
     log_d = problem.log_tokens(law, log_n)
     n, d = jnp.exp(log_n), jnp.exp(log_d)
-    return Allocation(N=n, D=d, loss=law({"N": n, "D": d}), flops=six_nd(n, d))
+    inputs = {"N": n, "D": d, "U": problem.unique_tokens} if isinstance(problem, DataConstrained) else {"N": n, "D": d}
+    return Allocation(N=n, D=d, loss=law(inputs), flops=six_nd(n, d))
 
 
 def _minimize(f, lo, hi, grid, steps):

@@ -9,6 +9,7 @@ Costs are functions `cost(N, D) -> FLOPs`, differentiable in JAX; the default is
 
 import abc
 from collections.abc import Callable
+from typing import ClassVar
 
 import equinox as eqx
 import jax
@@ -27,7 +28,12 @@ LOG_D_RANGE = (0.0, 92.0)
 
 
 class AbstractProblem(eqx.Module):
-    """A problem: the log D that the constraint allows for each log N, and the objective to minimise."""
+    """A problem: the log D that the constraint allows for each log N, and the objective to minimise.
+
+    `swept` names the field that may be an array (budgets or targets): `allocate` solves for each entry.
+    """
+
+    swept: ClassVar[str]
 
     @abc.abstractmethod
     def log_tokens(self, law: AbstractLaw, log_n) -> jax.Array:
@@ -91,6 +97,7 @@ class ComputeOptimal(AbstractProblem):
     (0, 1) minimises the q-quantile of the loss over the batch (e.g. 0.9: a pessimistic allocation).
     """
 
+    swept: ClassVar[str] = "budget"
     budget: float
     cost: Callable = six_nd
     risk: str | float | None = None
@@ -102,18 +109,53 @@ class ComputeOptimal(AbstractProblem):
             raise ValueError(f"risk must be None, 'mean' or a quantile in (0, 1), got {self.risk!r}.")
 
     def log_tokens(self, law, log_n):
-        log_budget = jnp.log(self.budget)
-        if self.cost is six_nd:  # the constraint solved in closed form
-            return log_budget - jnp.log(6.0) - log_n
-        return _root_in_log_d(lambda d: jnp.log(self.cost(jnp.exp(log_n), jnp.exp(d))) - log_budget)
+        return _tokens_for_budget(self.budget, self.cost, log_n)
 
     def objective(self, law, log_n, log_d):
         return _loss(law, log_n, log_d)
 
 
+def _tokens_for_budget(budget, cost, log_n):
+    log_budget = jnp.log(budget)
+    if cost is six_nd:  # the constraint solved in closed form
+        return log_budget - jnp.log(6.0) - log_n
+    return _root_in_log_d(lambda d: jnp.log(cost(jnp.exp(log_n), jnp.exp(d))) - log_budget)
+
+
+class DataConstrained(AbstractProblem):
+    """Minimise the loss for a compute budget when only `unique_tokens` of distinct data exist (Muennighoff
+    et al. 2023): D may exceed them, as repeated epochs (D / unique_tokens of them), which the law
+    (`jaxscale.laws.DataConstrained`, input U) values less. The answer's epochs are `D / unique_tokens`."""
+
+    swept: ClassVar[str] = "budget"
+    budget: float
+    unique_tokens: float
+    cost: Callable = six_nd
+
+    def __check_init__(self):
+        if not jnp.all(jnp.asarray(self.budget) > 0):
+            raise ValueError(f"budget must be > 0 FLOPs, got {self.budget}.")
+        if not self.unique_tokens > 0:
+            raise ValueError(f"unique_tokens must be > 0, got {self.unique_tokens}.")
+
+    def check(self, law):
+        if set(type(law).inputs) != {"N", "D", "U"}:
+            raise ValueError(
+                f"DataConstrained needs a law of N, D and unique tokens U (e.g. js.laws.DataConstrained), but "
+                f"{type(law).__name__} takes inputs {list(type(law).inputs)}."
+            )
+
+    def log_tokens(self, law, log_n):
+        return _tokens_for_budget(self.budget, self.cost, log_n)
+
+    def objective(self, law, log_n, log_d):
+        return law({"N": jnp.exp(log_n), "D": jnp.exp(log_d), "U": self.unique_tokens})
+
+
 class LossTarget(AbstractProblem):
     """The cheapest (N, D) that reaches loss `target`: minimise cost(N, D) subject to L(N, D) = target."""
 
+    swept: ClassVar[str] = "target"
     target: float
     cost: Callable = six_nd
 
@@ -138,6 +180,7 @@ class InferenceAware(AbstractProblem):
     tokens the model will serve. With zero inference tokens this is `LossTarget`; with many, a smaller model
     trained for longer is cheaper overall."""
 
+    swept: ClassVar[str] = "target"
     target: float
     inference_tokens: float = 0.0
     cost: Callable = six_nd
@@ -160,4 +203,4 @@ class InferenceAware(AbstractProblem):
         return jnp.log(self.cost(n, d) + 2.0 * n * self.inference_tokens)
 
 
-__all__ = ["AbstractProblem", "ComputeOptimal", "InferenceAware", "LossTarget", "six_nd"]
+__all__ = ["AbstractProblem", "ComputeOptimal", "DataConstrained", "InferenceAware", "LossTarget", "six_nd"]

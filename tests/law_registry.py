@@ -27,6 +27,11 @@ def _kaplan_design():
     return {"N": N.ravel(), "D": D.ravel()}
 
 
+def _data_constrained_design():
+    N, D, U = np.meshgrid(np.geomspace(1e8, 1e10, 6), np.geomspace(1e9, 2e11, 7), [2e9, 1e10, 1e13])
+    return {"N": N.ravel(), "D": D.ravel(), "U": U.ravel()}
+
+
 CASES = [
     Case("power_law", js.PowerLaw(E=jnp.asarray(1.7), A=jnp.asarray(400.0), alpha=jnp.asarray(0.35)),
          {"x": np.geomspace(1e5, 1e9, 40)}, noise=0.002, rtol=0.1),
@@ -39,6 +44,12 @@ CASES = [
     Case("broken_power_law", js.BrokenPowerLaw(a=jnp.asarray(0.05), b=jnp.asarray(2.0), c0=jnp.asarray(0.1),
                                                c=jnp.array([0.5]), d=jnp.array([1e4]), f=jnp.array([0.3])),
          {"x": np.geomspace(1e2, 1e7, 60)}, noise=0.002, rtol=0.2),
+    Case("overtraining", js.laws.Overtraining(E=jnp.asarray(1.9), a=jnp.asarray(30.0), b=jnp.asarray(300.0), eta=jnp.asarray(0.1)),
+         _chinchilla_design(), noise=0.001, rtol=0.15),
+    Case("data_constrained", js.laws.DataConstrained(E=jnp.asarray(1.69), A=jnp.asarray(406.4), B=jnp.asarray(410.7),
+                                                     alpha=jnp.asarray(0.34), beta=jnp.asarray(0.28),
+                                                     R_D_star=jnp.asarray(15.4), R_N_star=jnp.asarray(5.3)),
+         _data_constrained_design(), noise=0.0005, rtol=0.3),
 ]
 
 

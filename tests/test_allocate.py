@@ -107,3 +107,46 @@ def test_an_n_cap_binds():
 def test_bad_input(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+MUENNIGHOFF = dict(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28, R_D_star=15.4, R_N_star=5.3)
+
+
+def test_data_constrained_law_values_repeated_tokens_as_the_paper_says():
+    # Muennighoff et al. 2023: up to ~4 epochs repeated data is almost as good as fresh data; 40 epochs is not.
+    law = js.laws.DataConstrained(**MUENNIGHOFF)
+    U = 1e10
+    n_eff, d_eff = law.effective({"N": 1e8, "D": np.array([U, 4 * U, 40 * U]), "U": U})
+    ratios = np.asarray(d_eff) / np.array([U, 4 * U, 40 * U])
+    assert ratios[0] == pytest.approx(1.0)
+    assert 0.9 < ratios[1] < 0.95  # 1 + 15.4 (1 - exp(-3 / 15.4)) = 3.73 effective epochs of 4
+    assert ratios[2] < 0.4
+
+
+def test_data_constrained_with_ample_data_is_chinchilla():
+    chinchilla_part = {k: MUENNIGHOFF[k] for k in ("E", "A", "B", "alpha", "beta")}
+    ample = js.allocate(js.laws.DataConstrained(**MUENNIGHOFF), js.problems.DataConstrained(1e22, unique_tokens=1e15))
+    plain = js.allocate(js.Chinchilla(**chinchilla_part), ComputeOptimal(1e22))
+    assert float(ample.N) == pytest.approx(float(plain.N), rel=1e-6)
+
+
+def test_scarce_data_means_more_epochs_and_a_smaller_model():
+    law = js.laws.DataConstrained(**MUENNIGHOFF)
+    ample = js.allocate(law, js.problems.DataConstrained(1e22, unique_tokens=1e15))
+    scarce = js.allocate(law, js.problems.DataConstrained(1e22, unique_tokens=1e10))
+    assert float(scarce.D) / 1e10 > 10  # many epochs
+    assert float(scarce.N) < float(ample.N) and float(scarce.loss) > float(ample.loss)
+
+
+def test_data_constrained_bad_input():
+    with pytest.raises(ValueError, match="unique_tokens must be > 0"):
+        js.problems.DataConstrained(1e22, unique_tokens=0.0)
+    with pytest.raises(ValueError, match="needs a law of N, D and unique tokens U"):
+        js.allocate(LAW, js.problems.DataConstrained(1e22, unique_tokens=1e10))
+
+
+def test_overtraining_law_allocates_like_any_other():
+    law = js.laws.Overtraining(E=1.9, a=30.0, b=300.0, eta=0.25)
+    best = js.allocate(law, ComputeOptimal(np.array([1e20, 1e22])))
+    # With L = E + (a M^eta + b M^-eta) C^-eta the best multiplier is M* = (b / a)^(1 / (2 eta)), whatever the budget.
+    np.testing.assert_allclose(best.tokens_per_parameter, (300.0 / 30.0) ** (1 / 0.5), rtol=1e-6)

@@ -2,7 +2,9 @@
 
 from ._broken_power_law import BrokenPowerLaw
 from ._chinchilla import Chinchilla
+from ._data_constrained import DataConstrained
 from ._kaplan import Kaplan
+from ._overtraining import Overtraining
 from ._power_law import PowerLaw
 
 _BY_NAME = {
@@ -11,6 +13,8 @@ _BY_NAME = {
     "kaplan": Kaplan,
     "broken_power_law": BrokenPowerLaw,
     "bnsl": BrokenPowerLaw,
+    "data_constrained": DataConstrained,
+    "overtraining": Overtraining,
 }
 
 
@@ -22,4 +26,4 @@ def get(name: str):
     return _BY_NAME[key]
 
 
-__all__ = ["PowerLaw", "Chinchilla", "Kaplan", "BrokenPowerLaw", "get"]
+__all__ = ["BrokenPowerLaw", "Chinchilla", "DataConstrained", "Kaplan", "Overtraining", "PowerLaw", "get"]
