@@ -45,14 +45,15 @@ def allocate(
     problem: AbstractProblem,
     *,
     n_range: tuple[float, float] = (1e3, 1e16),
+    d_range: tuple[float, float] | None = None,
     grid: int = 64,
     steps: int = 30,
 ) -> Allocation:
     """Solves `problem` (a `jaxscale.problems` module) for a fitted `law` or a batch of laws.
 
     The problem's constraint fixes log D for each log N; the objective of log N is evaluated on a `grid` over
-    `n_range` (which also bounds N: a deployment-size cap is `n_range=(1e3, cap)`), and the best grid point
-    is refined by `steps` safeguarded Newton steps. A budget array (e.g. `ComputeOptimal(np.geomspace(1e20,
+    `n_range` (which also bounds N: a deployment-size cap is `n_range=(1e3, cap)`; `d_range` likewise bounds
+    D), and the best grid point is refined by `steps` safeguarded Newton steps. A budget array (e.g. `ComputeOptimal(np.geomspace(1e20,
     1e26, 1000))`) and a batch of laws are vmapped axes of one compiled solve.
 
     >>> import jaxscale as js
@@ -68,16 +69,19 @@ def allocate(
     lo, hi = n_range
     if not 0 < lo < hi:
         raise ValueError(f"n_range must be (lo, hi) with 0 < lo < hi, got {n_range}.")
+    d_lo, d_hi = (0.0, np.inf) if d_range is None else d_range
+    if not 0 <= d_lo < d_hi:
+        raise ValueError(f"d_range must be (lo, hi) with 0 <= lo < hi, got {d_range}.")
     problem.check(law)
     risk = getattr(problem, "risk", None)
     batched_laws = bool(law.batch_shape)
     if risk is not None and not batched_laws:
         raise ValueError("risk needs a batch of laws (bootstrap refits or posterior draws); pass one, or risk=None.")
-    return _solve(law, problem, jnp.log(lo), jnp.log(hi), grid, steps, batched_laws)
+    return _solve(law, problem, jnp.log(lo), jnp.log(hi), jnp.log(d_lo), jnp.log(d_hi), grid, steps, batched_laws)
 
 
 @eqx.filter_jit
-def _solve(law, problem, log_lo, log_hi, grid, steps, batched_laws):
+def _solve(law, problem, log_lo, log_hi, log_d_lo, log_d_hi, grid, steps, batched_laws):
     field = problem.swept
     values = jnp.asarray(getattr(problem, field), float)
     risk = getattr(problem, "risk", None)
@@ -85,9 +89,9 @@ def _solve(law, problem, log_lo, log_hi, grid, steps, batched_laws):
     def for_value(law, value):
         one = eqx.tree_at(lambda p: getattr(p, field), problem, value)
         if batched_laws and risk is not None:
-            log_n = _minimize(lambda u: _aggregate(jax.vmap(lambda l: _value(l, one, u))(law), risk), log_lo, log_hi, grid, steps)
+            log_n = _minimize(lambda u: _aggregate(jax.vmap(lambda l: _value(l, one, u, log_d_lo, log_d_hi))(law), risk), log_lo, log_hi, grid, steps)
             return jax.vmap(lambda l: _outcome(l, one, log_n))(law)
-        log_n = _minimize(lambda u: _value(law, one, u), log_lo, log_hi, grid, steps)
+        log_n = _minimize(lambda u: _value(law, one, u, log_d_lo, log_d_hi), log_lo, log_hi, grid, steps)
         return _outcome(law, one, log_n)
 
     solve = jax.vmap(for_value, in_axes=(None, 0)) if values.ndim else for_value
@@ -96,9 +100,10 @@ def _solve(law, problem, log_lo, log_hi, grid, steps, batched_laws):
     return solve(law, values)
 
 
-def _value(law, problem, log_n):
+def _value(law, problem, log_n, log_d_lo, log_d_hi):
     log_d = problem.log_tokens(law, log_n)
-    return jnp.where(jnp.isfinite(log_d), problem.objective(law, log_n, log_d), jnp.inf)
+    allowed = jnp.isfinite(log_d) & (log_d >= log_d_lo) & (log_d <= log_d_hi)
+    return jnp.where(allowed, problem.objective(law, log_n, log_d), jnp.inf)
 
 
 def _aggregate(values, risk):
@@ -114,14 +119,14 @@ def _outcome(law, problem, log_n):
 
 def _minimize(f, lo, hi, grid, steps):
     """Screens `grid` points of [lo, hi], then safeguarded Newton from the best: each step tries the Newton
-    step (or a gradient step where the curvature is not positive) at lengths 1, 1/2, 1/4, 1/8 and keeps the
-    best point if it is lower. A last Newton step from the gradient-stopped answer makes the result carry the
+    step (or a gradient step where the curvature is not positive) at lengths 1, 1/2, ..., 2^-15 and keeps
+    the best point if it is lower. A last Newton step from the gradient-stopped answer makes the result carry the
     implicit derivative d u* / d parameters = -f_u,theta / f_uu, so `jax.grad` through `allocate` is exact."""
     u_grid = jnp.linspace(lo, hi, grid)
     values = jax.vmap(f)(u_grid)
     u = u_grid[jnp.argmin(jnp.where(jnp.isnan(values), jnp.inf, values))]
     spacing = (hi - lo) / (grid - 1)
-    lengths = jnp.asarray([1.0, 0.5, 0.25, 0.125])
+    lengths = 0.5 ** jnp.arange(16.0)  # down to 3e-5 of a step: creeps up to a bound on N or D
 
     def newton(_, u):
         g, h = jax.grad(f)(u), jax.hessian(f)(u)
@@ -136,7 +141,10 @@ def _minimize(f, lo, hi, grid, steps):
     u0 = jax.lax.stop_gradient(u)
     g, h = jax.grad(f)(u0), jax.hessian(f)(u0)
     interior = (u0 > lo) & (u0 < hi) & (h > 0)
-    return jnp.where(interior, u0 - g / jnp.where(interior, h, 1.0), u0)
+    polished = u0 - g / jnp.where(interior, h, 1.0)
+    # At a bound of N or D (where the optimum is a corner, not a stationary point) the answer is u0 itself.
+    keep = interior & (jnp.abs(polished - u0) < spacing) & jnp.isfinite(f(polished))
+    return jnp.where(keep, polished, u0)
 
 
 def sensitivities(law: AbstractLaw, problem: AbstractProblem, **options) -> pd.DataFrame:
@@ -155,10 +163,11 @@ def sensitivities(law: AbstractLaw, problem: AbstractProblem, **options) -> pd.D
         raise ValueError("sensitivities takes one law; vmap over a batch yourself or pick one (e.g. result.law).")
     allocate(law, problem, **options)  # validates everything before differentiating
     lo, hi = options.get("n_range", (1e3, 1e16))
+    d_lo, d_hi = options.get("d_range") or (0.0, np.inf)
     grid, steps = options.get("grid", 64), options.get("steps", 30)
 
     def log_allocation(law):
-        best = _solve(law, problem, jnp.log(lo), jnp.log(hi), grid, steps, False)
+        best = _solve(law, problem, jnp.log(lo), jnp.log(hi), jnp.log(d_lo), jnp.log(d_hi), grid, steps, False)
         return jnp.stack([jnp.log(best.N), jnp.log(best.D)])
 
     derivative = jax.jacfwd(log_allocation)(law)

@@ -74,6 +74,14 @@ def _root_in_log_d(h, lo=LOG_D_RANGE[0], hi=LOG_D_RANGE[1], iterations=80):
     return jnp.where(feasible, d, jnp.nan)
 
 
+def training_and_inference(inference_tokens: float) -> Callable:
+    """The cost 6 N D + 2 N * inference_tokens: with `ComputeOptimal(budget, cost=training_and_inference(t))`
+    it gives the best loss for a total training-plus-serving budget (the dual of `InferenceAware`)."""
+    if not inference_tokens >= 0:
+        raise ValueError(f"inference_tokens must be >= 0, got {inference_tokens}.")
+    return lambda N, D: 6.0 * N * D + 2.0 * N * inference_tokens
+
+
 def _check_reachable(target, law) -> None:
     floor = getattr(law, "E", None)
     if floor is not None and jnp.any(jnp.asarray(target) <= jnp.asarray(floor)):
@@ -178,7 +186,8 @@ class InferenceAware(AbstractProblem):
     """Beyond Chinchilla-optimal (Sardana et al. 2024): reach loss `target` at the least training plus
     inference compute, 6 N D + 2 N * inference_tokens, where `inference_tokens` is the expected number of
     tokens the model will serve. With zero inference tokens this is `LossTarget`; with many, a smaller model
-    trained for longer is cheaper overall."""
+    trained for longer is cheaper overall. The dual, the best loss for a total budget, is
+    `ComputeOptimal(budget, cost=training_and_inference(inference_tokens))`."""
 
     swept: ClassVar[str] = "target"
     target: float
@@ -203,4 +212,4 @@ class InferenceAware(AbstractProblem):
         return jnp.log(self.cost(n, d) + 2.0 * n * self.inference_tokens)
 
 
-__all__ = ["AbstractProblem", "ComputeOptimal", "DataConstrained", "InferenceAware", "LossTarget", "six_nd"]
+__all__ = ["AbstractProblem", "ComputeOptimal", "DataConstrained", "InferenceAware", "LossTarget", "six_nd", "training_and_inference"]

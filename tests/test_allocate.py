@@ -150,3 +150,16 @@ def test_overtraining_law_allocates_like_any_other():
     best = js.allocate(law, ComputeOptimal(np.array([1e20, 1e22])))
     # With L = E + (a M^eta + b M^-eta) C^-eta the best multiplier is M* = (b / a)^(1 / (2 eta)), whatever the budget.
     np.testing.assert_allclose(best.tokens_per_parameter, (300.0 / 30.0) ** (1 / 0.5), rtol=1e-6)
+
+
+def test_a_token_cap_binds():
+    free = js.allocate(LAW, ComputeOptimal(1e24))
+    capped = js.allocate(LAW, ComputeOptimal(1e24), d_range=(1.0, 1e12))
+    assert float(free.D) > 1e12 and 0.99e12 < float(capped.D) <= 1e12
+
+
+def test_best_loss_for_a_training_plus_serving_budget():
+    cost = js.problems.training_and_inference(1e13)
+    best = js.allocate(LAW, ComputeOptimal(1e24, cost=cost))
+    assert float(cost(best.N, best.D)) == pytest.approx(1e24, rel=1e-8)
+    assert float(best.N) < float(js.allocate(LAW, ComputeOptimal(1e24)).N)

@@ -11,9 +11,9 @@ class DataConstrained(AbstractLaw):
 
     L(N, D, U) = E + A / N'^alpha + B / D'^beta, with U the unique tokens available and
         U_D = min(D, U),  R_D = D / U_D - 1 (repetitions),  D' = U_D + U_D R_D* (1 - exp(-R_D / R_D*)),
-        U_N = min(N, N_opt(U_D)),  R_N = max(N / U_N - 1, 0),  N' = U_N + U_N R_N* (1 - exp(-R_N / R_N*)),
-    where N_opt(U_D) = G (G U_D)^(beta/alpha), G = (alpha A / (beta B))^(1/(alpha+beta)), is the size that the
-    Chinchilla part of the law calls compute-optimal for U_D tokens. Repeated tokens and excess parameters
+        U_N = min(N, N_opt(U)),  R_N = max(N / U_N - 1, 0),  N' = U_N + U_N R_N* (1 - exp(-R_N / R_N*)),
+    where N_opt(U) = G (G U)^(beta/alpha), G = (alpha A / (beta B))^(1/(alpha+beta)), is the size that the
+    Chinchilla part of the law calls compute-optimal for U tokens (as the paper's released code computes it). Repeated tokens and excess parameters
     are worth less and less: R_D* and R_N* are their half-lives in repetitions. The paper fits
     R_D* = 15.4 and R_N* = 5.3 on top of Hoffmann et al.'s E, A, B, alpha, beta.
 
@@ -47,7 +47,7 @@ class DataConstrained(AbstractLaw):
         repeats_d = x["D"] / unique_d - 1
         d = unique_d + unique_d * self.R_D_star * (1 - jnp.exp(-repeats_d / self.R_D_star))
         g = (self.alpha * self.A / (self.beta * self.B)) ** (1 / (self.alpha + self.beta))
-        unique_n = jnp.minimum(x["N"], g * (g * unique_d) ** (self.beta / self.alpha))
+        unique_n = jnp.minimum(x["N"], g * (g * x["U"]) ** (self.beta / self.alpha))
         repeats_n = jnp.maximum(x["N"] / unique_n - 1, 0.0)
         n = unique_n + unique_n * self.R_N_star * (1 - jnp.exp(-repeats_n / self.R_N_star))
         return n, d
