@@ -18,7 +18,9 @@ from ._evaluate import Extrapolation, evaluate  # noqa: E402
 from ._fit import FitError, fit  # noqa: E402
 from ._fit_result import FitResult, FitWarning  # noqa: E402
 from ._grouped import GroupedFitResult  # noqa: E402
+from ._infer import infer  # noqa: E402
 from ._law import AbstractLaw  # noqa: E402
+from ._posterior import Posterior  # noqa: E402
 from .laws import BrokenPowerLaw, Chinchilla, Kaplan, PowerLaw  # noqa: E402
 from .losses import LogHuber, LogSquared, Squared  # noqa: E402
 
@@ -42,6 +44,7 @@ __all__ = [
     "LogHuber",
     "LogSquared",
     "Positive",
+    "Posterior",
     "PowerLaw",
     "Real",
     "Squared",
@@ -50,6 +53,7 @@ __all__ = [
     "datasets",
     "evaluate",
     "fit",
+    "infer",
     "isoflop",
     "laws",
     "losses",

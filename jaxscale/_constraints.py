@@ -30,6 +30,10 @@ class AbstractConstraint(eqx.Module):
     def on_boundary(self, value: ArrayLike) -> Array:
         """True where a fitted value has run into the boundary of the constraint."""
 
+    def bounds(self) -> tuple[float | None, float | None]:
+        """(low, high) of the constrained values; None where unbounded."""
+        return None, None
+
     @abc.abstractmethod
     def default_prior(self):
         """A weakly informative NumPyro distribution with this constraint's support."""
@@ -79,6 +83,9 @@ class Positive(AbstractConstraint):
     def on_boundary(self, value):
         return jnp.asarray(value) <= self.floor * 10
 
+    def bounds(self):
+        return 0.0, None
+
     def default_prior(self):
         import numpyro.distributions as dist
 
@@ -116,6 +123,9 @@ class Interval(AbstractConstraint):
         margin = 1e-4 * (self.hi - self.lo)
         value = jnp.asarray(value)
         return (value <= self.lo + margin) | (value >= self.hi - margin)
+
+    def bounds(self):
+        return self.lo, self.hi
 
     def default_prior(self):
         import numpyro.distributions as dist

@@ -1,0 +1,93 @@
+"""Bayesian posteriors (`js.infer`): real-data agreement with Epoch AI, priors, predictions, bad input.
+
+Epoch AI's bootstrap 95% intervals (Besiroglu et al. 2024, arXiv:2404.10102, Table 1 notebook values):
+E 1.769-1.871, alpha 0.317-0.373, beta 0.331-0.415.
+"""
+
+import re
+
+import numpy as np
+import numpyro.distributions as dist
+import pytest
+
+import jaxscale as js
+
+EPOCH_95 = {"E": (1.769, 1.871), "alpha": (0.317, 0.373), "beta": (0.331, 0.415)}
+QUICK = dict(num_warmup=300, num_samples=300, num_chains=2)
+
+
+@pytest.fixture(scope="module")
+def epoch_points():
+    return js.datasets.load("chinchilla", subset="epoch")
+
+
+@pytest.fixture(scope="module")
+def posterior(epoch_points):
+    return js.infer(js.Chinchilla, epoch_points, seed=0)
+
+
+@pytest.mark.parametrize("name", list(EPOCH_95))
+def test_posterior_intervals_agree_with_epochs_bootstrap_to_within_their_width(posterior, name):
+    lo, hi = posterior.summary(prob=0.95).loc[name, ["q0.025", "q0.975"]]
+    epoch_lo, epoch_hi = EPOCH_95[name]
+    width = epoch_hi - epoch_lo
+    assert abs(lo - epoch_lo) < width and abs(hi - epoch_hi) < width
+
+
+def test_diagnostics_are_healthy_and_draws_are_a_batch_of_laws(posterior):
+    summary = posterior.summary()
+    assert (summary["r_hat"] < 1.01).all() and (summary["ess"] > 400).all()
+    assert posterior.divergences == 0 and posterior.problems() == []
+    assert posterior.laws.batch_shape == (4000,)
+    assert set(summary.index) == {"E", "A", "B", "alpha", "beta", "sigma"}
+
+
+def test_predictive_band_at_a_larger_model(posterior):
+    band = posterior.predict({"N": [7e10, 7e11], "D": [1.4e12, 1.4e13]}, quantiles=(0.05, 0.5, 0.95))
+    assert (band["q0.05"] < band["q0.5"]).all() and (band["q0.5"] < band["q0.95"]).all()
+    noisy = posterior.predict({"N": [7e10], "D": [1.4e12]}, include_noise=True)
+    assert noisy["q0.95"].iloc[0] - noisy["q0.05"].iloc[0] > band["q0.95"].iloc[0] - band["q0.05"].iloc[0]
+
+
+def test_to_arviz(posterior):
+    data = posterior.to_arviz()
+    assert "alpha" in data.posterior and data.posterior["alpha"].shape == (4, 1000)
+
+
+# Short chains: their low-effective-sample-size warning is expected (and tested below).
+@pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
+def test_same_seed_same_draws_and_an_informative_prior_narrows(epoch_points):
+    one = js.infer(js.Chinchilla, epoch_points, seed=3, **QUICK)
+    two = js.infer(js.Chinchilla, epoch_points, seed=3, **QUICK)
+    np.testing.assert_array_equal(one.samples["alpha"], two.samples["alpha"])
+    # A Normal prior on a positive exponent is truncated to alpha > 0, as the constraint requires.
+    tight = js.infer(js.Chinchilla, epoch_points, seed=3, priors={"alpha": dist.Normal(0.30, 0.005)}, **QUICK)
+    assert tight.summary().loc["alpha", "sd"] < one.summary().loc["alpha", "sd"]
+    assert abs(tight.summary().loc["alpha", "mean"] - 0.30) < abs(one.summary().loc["alpha", "mean"] - 0.30)
+
+
+@pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
+def test_student_t_likelihood_learns_nu(epoch_points):
+    post = js.infer(js.Chinchilla, epoch_points, likelihood="student_t", **QUICK)
+    assert "nu" in post.summary().index
+
+
+def test_too_short_chains_warn_with_the_number(epoch_points):
+    with pytest.warns(js.FitWarning) as caught:
+        js.infer(js.Chinchilla, epoch_points, num_warmup=100, num_samples=50, num_chains=2)
+    assert any(re.search(r"effective sample size \d+ < 400", str(w.message)) for w in caught)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"priors": {"gamma": dist.Normal(0, 1)}}, r"priors names \['gamma'\]"),
+        ({"priors": {"alpha": dist.Normal(-1.0, 0.1)}}, "does not fit the parameter's constraint"),
+        ({"num_samples": 0}, "num_samples must be an integer >= 1"),
+        ({"num_chains": 0}, "num_chains must be an integer >= 1"),
+        ({"likelihood": "cauchy"}, "likelihood must be one of"),
+    ],
+)
+def test_bad_input_before_sampling(epoch_points, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        js.infer(js.Chinchilla, epoch_points, **kwargs)
