@@ -54,9 +54,11 @@ def infer(
         seed: seeds the sampler; the same seed gives the same draws.
         progress: show NumPyro's progress bar.
 
-    >>> import jaxscale as js
+    >>> import warnings, jaxscale as js
     >>> df = js.datasets.load("chinchilla", subset="epoch")
-    >>> post = js.infer(js.Chinchilla, df, num_warmup=200, num_samples=200, num_chains=2)
+    >>> with warnings.catch_warnings():  # chains this short warn that their effective sample size is low
+    ...     warnings.simplefilter("ignore", js.FitWarning)
+    ...     post = js.infer(js.Chinchilla, df, num_warmup=200, num_samples=200, num_chains=2)
     >>> 0.3 < float(post.summary().loc["alpha", "mean"]) < 0.4
     True
     """

@@ -44,9 +44,17 @@ def main(argv=None) -> int:
     alloc_parser.add_argument("--points", type=int, default=13, help="budgets on the frontier (default 13)")
     alloc_parser.add_argument("-n", type=int, default=1000, help="bootstrap refits for the interval (default 1000)")
     alloc_parser.add_argument("--plot", metavar="PNG", help="with --frontier: save N* and D* against compute, with the band")
+    infer_parser = commands.add_parser("infer", parents=[data], help="Bayesian posterior (NUTS) of a law's parameters")
+    infer_parser.add_argument("--law", default="chinchilla", help="law name (default chinchilla)")
+    infer_parser.add_argument("--likelihood", choices=("normal", "student_t"), default="normal")
+    infer_parser.add_argument("--samples", type=int, default=1000, help="draws per chain (default 1000)")
+    infer_parser.add_argument("--chains", type=int, default=4, help="chains (default 4)")
+    infer_parser.add_argument("--seed", type=int, default=0)
+    infer_parser.add_argument("--budget", type=float, default=1e24, help="predict at the compute-optimal point of this budget")
     args = parser.parse_args(argv)
     try:
-        return {"fit": _fit, "bootstrap": _bootstrap, "isoflop": _isoflop, "allocate": _allocate}[args.command](args)
+        commands_by_name = {"fit": _fit, "bootstrap": _bootstrap, "isoflop": _isoflop, "allocate": _allocate, "infer": _infer}
+        return commands_by_name[args.command](args)
     except (ValueError, TypeError, KeyError) as error:
         print(f"jaxscale: error: {error}", file=sys.stderr)
         return 2
@@ -158,6 +166,27 @@ def _allocate(args) -> int:
         ax.legend()
         fig.savefig(args.plot, dpi=120, bbox_inches="tight")
         print(f"plot saved to {args.plot}")
+    return 0
+
+
+def _infer(args) -> int:
+    import jaxscale as js
+
+    data, source = _load(args)
+    law = js.laws.get(args.law)
+    print(f"Sampling the posterior of {law.__name__} given {source}: {args.chains} chains x {args.samples} draws, {args.likelihood} likelihood.")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", js.FitWarning)
+        posterior = js.infer(law, data, target=args.target, likelihood=args.likelihood, num_samples=args.samples,
+                             num_chains=args.chains, seed=args.seed, progress=sys.stderr.isatty())
+    print(posterior.summary().to_string(float_format=lambda v: f"{v:.5g}"))
+    if set(law.inputs) == {"N", "D"}:
+        best = js.allocate(posterior.point_fit.law, js.problems.ComputeOptimal(args.budget))
+        band = posterior.predict({"N": [float(best.N)], "D": [float(best.D)]}, quantiles=(0.05, 0.5, 0.95)).iloc[0]
+        print(f"at the compute-optimal point for {args.budget:.3g} FLOPs (N = {float(best.N):.4g}, D = {float(best.D):.4g}): "
+              f"loss {band['q0.5']:.4f}, 90% interval [{band['q0.05']:.4f}, {band['q0.95']:.4f}]")
+    print(f"time: {posterior.seconds:.1f} s sampling; {posterior.divergences} divergences")
+    _print_warnings(caught)
     return 0
 
 

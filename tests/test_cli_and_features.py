@@ -111,3 +111,10 @@ def test_cli_allocate_frontier_with_plot(capsys, tmp_path):
 def test_cli_allocate_needs_a_budget(capsys):
     assert main(["allocate", "chinchilla"]) == 2
     assert "exactly one of --budget" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
+def test_cli_infer_prints_summary_and_the_band_at_1e24(capsys):
+    assert main(["infer", "chinchilla", "--samples", "200", "--chains", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "alpha" in out and "r_hat" in out and "compute-optimal point for 1e+24 FLOPs" in out and "90% interval" in out
