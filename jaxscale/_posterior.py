@@ -32,6 +32,12 @@ class Posterior(eqx.Module):
         divergences = int(np.sum(np.asarray(mcmc.get_extra_fields()["diverging"])))
         return cls(replace_parameters(template, flat), samples, divergences, point_fit, likelihood, seconds, mcmc)
 
+    @classmethod
+    def from_samples(cls, template, parameterization: Parameterization, samples, point_fit, likelihood, seconds) -> "Posterior":
+        """From draws {site: (chains, draws, ...)} made without MCMC (the Laplace path)."""
+        flat = {name: jnp.asarray(samples[name].reshape((-1,) + samples[name].shape[2:])) for name in parameterization.names}
+        return cls(replace_parameters(template, flat), samples, 0, point_fit, likelihood, seconds, None)
+
     @property
     def num_draws(self) -> int:
         return int(self.laws.batch_shape[0])
@@ -79,6 +85,8 @@ class Posterior(eqx.Module):
             import arviz
         except ImportError as error:
             raise ImportError("to_arviz needs ArviZ: pip install arviz") from error
+        if self.mcmc is None:
+            return arviz.from_dict(posterior=self.samples)
         return arviz.from_numpyro(self.mcmc)
 
     def problems(self, max_r_hat: float = 1.01, min_ess: float = 400.0) -> list[str]:

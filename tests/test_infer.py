@@ -78,6 +78,15 @@ def test_too_short_chains_warn_with_the_number(epoch_points):
     assert any(re.search(r"effective sample size \d+ < 400", str(w.message)) for w in caught)
 
 
+def test_laplace_agrees_with_nuts(posterior, epoch_points):
+    laplace = js.infer(js.Chinchilla, epoch_points, method="laplace")
+    nuts, fast = posterior.summary(), laplace.summary()
+    for name in ("E", "alpha", "beta", "sigma"):
+        assert abs(fast.loc[name, "mean"] - nuts.loc[name, "mean"]) < 0.5 * nuts.loc[name, "sd"]
+        assert fast.loc[name, "sd"] == pytest.approx(nuts.loc[name, "sd"], rel=0.2)
+    assert laplace.to_arviz().posterior["alpha"].shape == (4, 1000)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
@@ -86,6 +95,7 @@ def test_too_short_chains_warn_with_the_number(epoch_points):
         ({"num_samples": 0}, "num_samples must be an integer >= 1"),
         ({"num_chains": 0}, "num_chains must be an integer >= 1"),
         ({"likelihood": "cauchy"}, "likelihood must be one of"),
+        ({"method": "vi"}, "method must be 'nuts' or 'laplace'"),
     ],
 )
 def test_bad_input_before_sampling(epoch_points, kwargs, message):
