@@ -9,6 +9,7 @@ interval. Appends the table to benchmarks/README.md. Run: python benchmarks/benc
 import datetime
 import os
 import platform
+import sys
 import time
 
 import jax
@@ -16,6 +17,10 @@ import numpy as np
 import scipy.optimize
 
 import jaxscale as js
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _record import record  # noqa: E402
+
 from jaxscale.problems import ComputeOptimal
 
 
@@ -70,7 +75,7 @@ def main() -> None:
         f"| 4,000 bootstrap draws at 1e24 FLOPs | {ours_draws:.4f} | {peer_draws:.2f} | {peer_draws / ours_draws:.0f}x | "
         f"{np.max(np.abs(np.asarray(spread.N) / peer_draws_n - 1)):.1e} |",
         "",
-        f"Compute-optimal at 1e24 FLOPs from the Epoch AI fit (LogHuber(1e-3), 240 points), 95% bootstrap interval over 4,000 refits:",
+        "Compute-optimal at 1e24 FLOPs from the Epoch AI fit (LogHuber(1e-3), 240 points), 95% bootstrap interval over 4,000 refits:",
         "",
         "| quantity | point estimate | median | 95% interval |",
         "|---|---|---|---|",
@@ -80,9 +85,7 @@ def main() -> None:
         lines.append(f"| {name} | {float(value):.4g} | {row['median']:.4g} | [{row['lo']:.4g}, {row['hi']:.4g}] |")
     lines += ["", "Epoch AI (Besiroglu et al. 2024) report that their fit implies about 20 tokens per parameter at the optimum."]
     table = "\n".join(lines) + "\n"
-    print(table)
-    with open(os.path.join(os.path.dirname(__file__), "README.md"), "a") as readme:
-        readme.write("\n" + table)
+    record(table)
 
 
 if __name__ == "__main__":

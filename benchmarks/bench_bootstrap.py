@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import jax  # noqa: E402
 import peers_bootstrap as peers  # noqa: E402
+from _record import record  # noqa: E402
 
 import jaxscale as js  # noqa: E402
 
@@ -43,7 +44,7 @@ def run_jaxscale(n: int) -> dict:
     warm = js.bootstrap(full, n=n, seed=1)
     seconds = time.perf_counter() - began
     se = warm.standard_errors()
-    return dict(name=f"jaxscale bootstrap (DampedNewton, 2 starts per resample, chunks of 250)", seconds=seconds,
+    return dict(name="jaxscale bootstrap (DampedNewton, 2 starts per resample, chunks of 250)", seconds=seconds,
                 note=f"warm (seed 1); first call {first_call:.1f} s with {first.compile_seconds:.1f} s compiling; all {n} resamples run",
                 se={k: float(se[k]) for k in NAMES})
 
@@ -84,9 +85,7 @@ def main() -> None:
     lines += ["", "jaxscale peak memory (max RSS of a fresh process: import, full fit, bootstrap):", ""]
     lines += [f"- n = {n}: {m['maxrss_mb']:.0f} MB, bootstrap {m['seconds']:.1f} s including compilation" for n, m in memory.items()]
     table = "\n".join(lines) + "\n"
-    print(table)
-    with open(os.path.join(os.path.dirname(__file__), "README.md"), "a") as readme:
-        readme.write("\n" + table)
+    record(table)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import jax  # noqa: E402
 import peers_chinchilla as peers  # noqa: E402
+from _record import record  # noqa: E402
 
 import jaxscale as js  # noqa: E402
 
@@ -71,9 +72,7 @@ def main() -> None:
         speedup = f"{seconds / ours['seconds']:.0f}x" if seconds else "n/a"
         lines.append(f"| {row['name']} | {seconds:.1f} | {speedup} | {row['best_objective']:.10e} | {row['note']} |")
     table = "\n".join(lines) + "\n"
-    print(table)
-    with open(os.path.join(os.path.dirname(__file__), "README.md"), "a") as readme:
-        readme.write("\n" + table)
+    record(table)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import jax  # noqa: E402
 import peers_curves as peers  # noqa: E402
+from _record import record  # noqa: E402
 
 import jaxscale as js  # noqa: E402
 
@@ -74,9 +75,7 @@ def main() -> None:
                 f"{row['failed']} | {row['note']} |"
             )
     table = "\n".join(lines) + "\n"
-    print(table)
-    with open(os.path.join(os.path.dirname(__file__), "README.md"), "a") as readme:
-        readme.write("\n" + table)
+    record(table)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ to benchmarks/README.md. Run: python benchmarks/bench_infer.py
 import datetime
 import os
 import platform
+import sys
 import time
 
 import jax
@@ -20,6 +21,9 @@ from numpyro.diagnostics import effective_sample_size
 from numpyro.infer import MCMC, NUTS, init_to_value
 
 import jaxscale as js
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _record import record  # noqa: E402
 
 
 def hand_written(df, init):
@@ -67,9 +71,7 @@ def main() -> None:
         f"jaxscale / hand-written time: {ours / theirs:.2f}x (both include compilation; js.infer also its multi-start point fit).",
     ]
     table = "\n".join(lines) + "\n"
-    print(table)
-    with open(os.path.join(os.path.dirname(__file__), "README.md"), "a") as readme:
-        readme.write("\n" + table)
+    record(table)
 
 
 if __name__ == "__main__":

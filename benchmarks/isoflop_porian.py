@@ -9,11 +9,15 @@ Run: python benchmarks/isoflop_porian.py
 
 import datetime
 import os
+import sys
 import time
 
 import pandas as pd
 
 import jaxscale as js
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _record import record  # noqa: E402
 
 PORIAN_A = {
     "rw/base/long/kaplan/kaplan/train": 0.8338,
@@ -59,9 +63,7 @@ def main() -> None:
     lines += ["", f"Porian et al.'s a lies inside our 95% interval for {inside} of 15 configurations; "
               f"|difference| median {difference.median():.3f}, max {difference.max():.3f}."]
     table = "\n".join(lines) + "\n"
-    print(table)
-    with open(os.path.join(os.path.dirname(__file__), "README.md"), "a") as readme:
-        readme.write("\n" + table)
+    record(table)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ._fit import fit
 from ._fit_result import FitResult
-from ._grouped import GroupedFitResult, _unwrap
+from ._grouped import GroupedFitResult, group_key
 
 
 class Extrapolation(eqx.Module):
@@ -88,10 +88,10 @@ def evaluate(law, data, *, train=None, below: Mapping[str, float] | None = None,
     fits = fit(law, frame[mask], target=target, by=by, **fit_options)
     held_out = frame[~mask]
     if by is not None:
-        unfit = [k for k in held_out.groupby(list(by)).indices if _unwrap(k, by) not in set(fits.keys)]
+        unfit = [k for k in held_out.groupby(list(by)).indices if group_key(k, by) not in set(fits.keys)]
         if unfit:
             raise ValueError(
-                f"{len(unfit)} group(s) have held-out rows but no training rows, e.g. {_unwrap(unfit[0], by)!r}: "
+                f"{len(unfit)} group(s) have held-out rows but no training rows, e.g. {group_key(unfit[0], by)!r}: "
                 f"drop them or move some of their rows into training."
             )
     predictions = held_out.assign(prediction=fits.predict(held_out, fit_options.get("inputs")))

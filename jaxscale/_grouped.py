@@ -65,7 +65,7 @@ class GroupedFitResult(eqx.Module):
         frame = pd.DataFrame(data)
         out = np.full(len(frame), np.nan)
         for key, rows in frame.groupby(list(self.by), sort=False).indices.items():
-            out[rows] = self[_unwrap(key, self.by)].predict(frame.iloc[rows], inputs)
+            out[rows] = self[group_key(key, self.by)].predict(frame.iloc[rows], inputs)
         return out
 
     def __repr__(self) -> str:
@@ -92,7 +92,7 @@ def fit_groups(
 
     keys, datasets, z_starts = [], [], []
     for key, rows in frame.groupby(list(by), sort=True).indices.items():
-        key = _unwrap(key, by)
+        key = group_key(key, by)
         group = frame.iloc[rows]
         try:
             dataset = Dataset.from_frame(
@@ -184,7 +184,7 @@ def _report(keys, results: list[FitResult], by) -> None:
         )
 
 
-def _unwrap(key, by):
+def group_key(key, by):
     """pandas gives 1-tuples for one `by` column in some versions and scalars in others: use the scalar."""
     return key[0] if len(by) == 1 and isinstance(key, tuple) else key
 

@@ -160,12 +160,11 @@ class DataConstrained(AbstractProblem):
         return law({"N": jnp.exp(log_n), "D": jnp.exp(log_d), "U": self.unique_tokens})
 
 
-class LossTarget(AbstractProblem):
-    """The cheapest (N, D) that reaches loss `target`: minimise cost(N, D) subject to L(N, D) = target."""
+class AbstractLossTarget(AbstractProblem):
+    """A problem that must reach loss `target`: log D is what reaches it at each N; subclasses say what it costs."""
 
     swept: ClassVar[str] = "target"
-    target: float
-    cost: Callable = six_nd
+    target: eqx.AbstractVar[float]
 
     def __check_init__(self):
         if not jnp.all(jnp.asarray(self.target) > 0):
@@ -178,38 +177,38 @@ class LossTarget(AbstractProblem):
     def log_tokens(self, law, log_n):
         return _tokens_to_reach(self.target, law, log_n)
 
+
+class LossTarget(AbstractLossTarget):
+    """The cheapest (N, D) that reaches loss `target`: minimise cost(N, D) subject to L(N, D) = target."""
+
+    target: float
+    cost: Callable = six_nd
+
     def objective(self, law, log_n, log_d):
         return jnp.log(self.cost(jnp.exp(log_n), jnp.exp(log_d)))
 
 
-class InferenceAware(AbstractProblem):
+class InferenceAware(AbstractLossTarget):
     """Beyond Chinchilla-optimal (Sardana et al. 2024): reach loss `target` at the least training plus
     inference compute, 6 N D + 2 N * inference_tokens, where `inference_tokens` is the expected number of
     tokens the model will serve. With zero inference tokens this is `LossTarget`; with many, a smaller model
     trained for longer is cheaper overall. The dual, the best loss for a total budget, is
     `ComputeOptimal(budget, cost=training_and_inference(inference_tokens))`."""
 
-    swept: ClassVar[str] = "target"
     target: float
     inference_tokens: float = 0.0
     cost: Callable = six_nd
 
     def __check_init__(self):
-        if not jnp.all(jnp.asarray(self.target) > 0):
-            raise ValueError(f"target loss must be > 0, got {self.target}.")
         if not self.inference_tokens >= 0:
             raise ValueError(f"inference_tokens must be >= 0, got {self.inference_tokens}.")
-
-    def check(self, law):
-        super().check(law)
-        _check_reachable(self.target, law)
-
-    def log_tokens(self, law, log_n):
-        return _tokens_to_reach(self.target, law, log_n)
 
     def objective(self, law, log_n, log_d):
         n, d = jnp.exp(log_n), jnp.exp(log_d)
         return jnp.log(self.cost(n, d) + 2.0 * n * self.inference_tokens)
 
 
-__all__ = ["AbstractProblem", "ComputeOptimal", "DataConstrained", "InferenceAware", "LossTarget", "six_nd", "training_and_inference"]
+__all__ = [
+    "AbstractLossTarget",
+    "AbstractProblem",
+    "ComputeOptimal", "DataConstrained", "InferenceAware", "LossTarget", "six_nd", "training_and_inference"]
