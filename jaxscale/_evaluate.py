@@ -85,15 +85,15 @@ def evaluate(law, data, *, train=None, below: Mapping[str, float] | None = None,
         missing = [column for column in by if column not in frame.columns]
         if missing:
             raise ValueError(f"by column(s) {missing} not in the data; its columns are {list(frame.columns)}.")
-    fits = fit(law, frame[mask], target=target, by=by, **fit_options)
-    held_out = frame[~mask]
-    if by is not None:
-        unfit = [k for k in held_out.groupby(list(by)).indices if group_key(k, by) not in set(fits.keys)]
+        trained = {group_key(k, by) for k in frame[mask].groupby(list(by)).indices}
+        unfit = [k for k in frame[~mask].groupby(list(by)).indices if group_key(k, by) not in trained]
         if unfit:
             raise ValueError(
                 f"{len(unfit)} group(s) have held-out rows but no training rows, e.g. {group_key(unfit[0], by)!r}: "
                 f"drop them or move some of their rows into training."
             )
+    fits = fit(law, frame[mask], target=target, by=by, **fit_options)
+    held_out = frame[~mask]
     predictions = held_out.assign(prediction=fits.predict(held_out, fit_options.get("inputs")))
     return Extrapolation(fits, predictions, target, by or ())
 
