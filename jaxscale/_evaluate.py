@@ -8,7 +8,7 @@ import pandas as pd
 
 from ._fit import fit
 from ._fit_result import FitResult
-from ._grouped import GroupedFitResult, group_key
+from ._grouped import GroupedFitResult, by_columns, group_key
 
 
 class Extrapolation(eqx.Module):
@@ -80,11 +80,8 @@ def evaluate(law, data, *, train=None, below: Mapping[str, float] | None = None,
     """
     frame = pd.DataFrame(data)
     mask = _training_mask(frame, train, below)
-    if by is not None:
-        by = (by,) if isinstance(by, str) else tuple(by)
-        missing = [column for column in by if column not in frame.columns]
-        if missing:
-            raise ValueError(f"by column(s) {missing} not in the data; its columns are {list(frame.columns)}.")
+    by = by_columns(frame, by)
+    if by:
         trained = {group_key(k, by) for k in frame[mask].groupby(list(by)).indices}
         unfit = [k for k in frame[~mask].groupby(list(by)).indices if group_key(k, by) not in trained]
         if unfit:
@@ -92,10 +89,10 @@ def evaluate(law, data, *, train=None, below: Mapping[str, float] | None = None,
                 f"{len(unfit)} group(s) have held-out rows but no training rows, e.g. {group_key(unfit[0], by)!r}: "
                 f"drop them or move some of their rows into training."
             )
-    fits = fit(law, frame[mask], target=target, by=by, **fit_options)
+    fits = fit(law, frame[mask], target=target, by=by or None, **fit_options)
     held_out = frame[~mask]
     predictions = held_out.assign(prediction=fits.predict(held_out, fit_options.get("inputs")))
-    return Extrapolation(fits, predictions, target, by or ())
+    return Extrapolation(fits, predictions, target, by)
 
 
 def _training_mask(frame: pd.DataFrame, train, below) -> np.ndarray:

@@ -79,13 +79,10 @@ class GroupedFitResult(eqx.Module):
 def fit_groups(
     template, parameterization, data, by, *, target, inputs, weights, loss, starts, solver, n_refine, dtype, agree_rtol, stop_when_agreed
 ):
-    by = (by,) if isinstance(by, str) else tuple(by)
     if not isinstance(data, (pd.DataFrame, dict)):
         raise TypeError(f"fit(..., by=...) needs a DataFrame or dict of columns, got {type(data).__name__}.")
     frame = pd.DataFrame(data)
-    missing = [column for column in by if column not in frame.columns]
-    if missing:
-        raise ValueError(f"by column(s) {missing} not in the data; its columns are {list(frame.columns)}.")
+    by = by_columns(frame, by)
     if isinstance(weights, (np.ndarray, Sequence)) and not isinstance(weights, str):
         frame = frame.assign(_weight=np.asarray(weights, dtype=float))
         weights = "_weight"
@@ -182,6 +179,15 @@ def _report(keys, results: list[FitResult], by) -> None:
             FitWarning,
             stacklevel=4,
         )
+
+
+def by_columns(frame: pd.DataFrame, by) -> tuple[str, ...]:
+    """`by` (a column name, a list of them, or None) as a tuple of columns that `frame` has."""
+    by = () if by is None else ((by,) if isinstance(by, str) else tuple(by))
+    missing = [column for column in by if column not in frame.columns]
+    if missing:
+        raise ValueError(f"by column(s) {missing} not in the data; its columns are {list(frame.columns)}.")
+    return by
 
 
 def group_key(key, by):

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._dataset import _numeric_column, _require_positive
+from ._grouped import by_columns, group_key
 
 
 class IsoFlopResult(eqx.Module):
@@ -75,7 +76,7 @@ def profiles(
     frame, by = _validate(data, [budget, size, tokens, target], by, n_bootstrap, level, positive=[budget, size, tokens])
     rows, optima = [], []
     for key, group in _groups(frame, by):
-        budgets, sizes = [], group.groupby(budget)[size].nunique()
+        sizes = group.groupby(budget)[size].nunique()
         few = sizes[sizes < 3]
         if len(few):
             raise ValueError(
@@ -88,13 +89,10 @@ def profiles(
         stacked = _stack_by_budget(group, budget, budgets, [size, tokens, target])
         counts = _counts_within_budgets(np.random.default_rng(seed), n_bootstrap, stacked["mask"])
         weights = np.concatenate([stacked["mask"][None].astype(float), counts])  # resample 0 is the data itself
-        fits = {}
-        for name, column in (("N", size), ("D", tokens)):
-            vertex = _parabola_vertices(np.log(stacked[column]), stacked[target], weights)
-            fits[name] = _power_laws(np.log(budgets), vertex)
-        rows.append(_summarize(key, by, fits, level, n_points=int(fits["N"]["n_used"][0])))
-        optimum = pd.DataFrame({budget: budgets, f"{size}_opt": np.exp(fits["N"]["vertex"][0]), f"{tokens}_opt": np.exp(fits["D"]["vertex"][0])})
-        optima.append(_with_key(optimum, key, by))
+        log_opt = {column: _parabola_vertices(np.log(stacked[column]), stacked[target], weights) for column in (size, tokens)}
+        row, optimum = _fit_exponents(key, by, budget, np.log(budgets), size, tokens, log_opt, level)
+        rows.append(row)
+        optima.append(optimum)
     return IsoFlopResult("approach 2 (isoFLOP parabolas)", by, pd.DataFrame(rows), pd.concat(optima, ignore_index=True), level)
 
 
@@ -137,13 +135,10 @@ def envelope(
         best = np.argmin(masked, axis=-1)
         empty = ~np.isfinite(np.min(masked, axis=-1))
         centre = 0.5 * (edges[occupied] + edges[occupied + 1])
-        fits = {}
-        for name, column in (("N", size), ("D", tokens)):
-            log_x = np.log(group[column].to_numpy(float))
-            fits[name] = _power_laws(centre, np.where(empty, np.nan, log_x[best]))
-        rows.append(_summarize(key, by, fits, level, n_points=len(occupied)))
-        optimum = pd.DataFrame({compute: np.exp(np.asarray(centre)), f"{size}_opt": np.exp(fits["N"]["vertex"][0]), f"{tokens}_opt": np.exp(fits["D"]["vertex"][0])})
-        optima.append(_with_key(optimum, key, by))
+        log_opt = {column: np.where(empty, np.nan, np.log(group[column].to_numpy(float))[best]) for column in (size, tokens)}
+        row, optimum = _fit_exponents(key, by, compute, centre, size, tokens, log_opt, level)
+        rows.append(row)
+        optima.append(optimum)
     return IsoFlopResult("approach 1 (training-curve envelope)", by, pd.DataFrame(rows), pd.concat(optima, ignore_index=True), level)
 
 
@@ -186,6 +181,17 @@ def _power_laws(log_c, log_opt, min_points=2):
     return {"a": np.where(enough, a, np.nan), "log_k": np.where(enough, log_k, np.nan), "vertex": log_opt, "n_used": n}
 
 
+def _fit_exponents(key, by, compute, log_c, size, tokens, log_opt, level):
+    """Power laws N_opt = k C^a and D_opt = k_D C^b through the optima of every resample (row 0: the data).
+
+    Returns the group's summary row and the frame of its full-data optima per compute value.
+    """
+    fits = {"N": _power_laws(log_c, log_opt[size]), "D": _power_laws(log_c, log_opt[tokens])}
+    row = _summarize(key, by, fits, level, n_points=int(fits["N"]["n_used"][0]))
+    optimum = pd.DataFrame({compute: np.exp(log_c), f"{size}_opt": np.exp(log_opt[size][0]), f"{tokens}_opt": np.exp(log_opt[tokens][0])})
+    return row, _with_key(optimum, key, by)
+
+
 def _summarize(key, by, fits, level, n_points) -> dict:
     row = dict(zip(by, key if isinstance(key, tuple) else (key,))) if by else {}
     for name, exponent, coefficient in (("N", "a", "k"), ("D", "b", "k_D")):
@@ -204,10 +210,7 @@ def _validate(data, columns, by, n_bootstrap, level, positive):
     frame = pd.DataFrame(data)
     if len(frame) == 0:
         raise ValueError("the data is empty (0 rows).")
-    by = () if by is None else ((by,) if isinstance(by, str) else tuple(by))
-    missing = [c for c in by if c not in frame.columns]
-    if missing:
-        raise ValueError(f"by column(s) {missing} not in the data; its columns are {list(frame.columns)}.")
+    by = by_columns(frame, by)
     for column in columns:
         values = _numeric_column(frame, column, role=column)
         if column in positive:
@@ -222,7 +225,7 @@ def _validate(data, columns, by, n_bootstrap, level, positive):
 def _groups(frame, by):
     if not by:
         return [((), frame)]
-    return [(k[0] if len(by) == 1 and isinstance(k, tuple) else k, g) for k, g in frame.groupby(list(by), sort=True)]
+    return [(group_key(k, by), g) for k, g in frame.groupby(list(by), sort=True)]
 
 
 def _stack_by_budget(group, budget, budgets, columns) -> dict:
