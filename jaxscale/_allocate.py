@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ._law import AbstractLaw
-from .problems import AbstractProblem, DataConstrained, six_nd
+from .problems import AbstractProblem, six_nd
 
 
 class Allocation(eqx.Module):
@@ -40,14 +40,18 @@ class Allocation(eqx.Module):
         return pd.DataFrame({"median": frame.median(), "lo": frame.quantile((1 - level) / 2), "hi": frame.quantile((1 + level) / 2)})
 
 
+# Defaults shared by `allocate` and `sensitivities`.
+N_RANGE, GRID, STEPS = (1e3, 1e16), 64, 30
+
+
 def allocate(
     law: AbstractLaw,
     problem: AbstractProblem,
     *,
-    n_range: tuple[float, float] = (1e3, 1e16),
+    n_range: tuple[float, float] = N_RANGE,
     d_range: tuple[float, float] | None = None,
-    grid: int = 64,
-    steps: int = 30,
+    grid: int = GRID,
+    steps: int = STEPS,
 ) -> Allocation:
     """Solves `problem` (a `jaxscale.problems` module) for a fitted `law` or a batch of laws.
 
@@ -62,6 +66,11 @@ def allocate(
     >>> f"{float(best.N):.3g}", round(float(best.tokens_per_parameter), 1)
     ('9.72e+10', 17.7)
     """
+    return _solve(law, problem, *_solver_settings(law, problem, n_range, d_range, grid, steps))
+
+
+def _solver_settings(law, problem, n_range, d_range, grid, steps) -> tuple:
+    """Validates a request before anything is compiled; returns `_solve`'s arguments after law and problem."""
     if not isinstance(law, AbstractLaw):
         raise TypeError(f"law must be a fitted law (e.g. result.law), got {type(law).__name__}.")
     if not isinstance(problem, AbstractProblem):
@@ -77,7 +86,7 @@ def allocate(
     batched_laws = bool(law.batch_shape)
     if risk is not None and not batched_laws:
         raise ValueError("risk needs a batch of laws (bootstrap refits or posterior draws); pass one, or risk=None.")
-    return _solve(law, problem, jnp.log(lo), jnp.log(hi), jnp.log(d_lo), jnp.log(d_hi), grid, steps, batched_laws)
+    return jnp.log(lo), jnp.log(hi), jnp.log(d_lo), jnp.log(d_hi), grid, steps, batched_laws
 
 
 @eqx.filter_jit
@@ -113,8 +122,7 @@ def _aggregate(values, risk):
 def _outcome(law, problem, log_n):
     log_d = problem.log_tokens(law, log_n)
     n, d = jnp.exp(log_n), jnp.exp(log_d)
-    inputs = {"N": n, "D": d, "U": problem.unique_tokens} if isinstance(problem, DataConstrained) else {"N": n, "D": d}
-    return Allocation(N=n, D=d, loss=law(inputs), flops=six_nd(n, d))
+    return Allocation(N=n, D=d, loss=law(problem.law_inputs(n, d)), flops=six_nd(n, d))
 
 
 def _minimize(f, lo, hi, grid, steps):
@@ -147,11 +155,20 @@ def _minimize(f, lo, hi, grid, steps):
     return jnp.where(keep, polished, u0)
 
 
-def sensitivities(law: AbstractLaw, problem: AbstractProblem, **options) -> pd.DataFrame:
+def sensitivities(
+    law: AbstractLaw,
+    problem: AbstractProblem,
+    *,
+    n_range: tuple[float, float] = N_RANGE,
+    d_range: tuple[float, float] | None = None,
+    grid: int = GRID,
+    steps: int = STEPS,
+) -> pd.DataFrame:
     """Which fitted parameter drives the decision: d log N* / d log theta and d log D* / d log theta.
 
     Elasticities, by implicit differentiation through the optimum (exact at the solution, no finite
     differences): 0.5 means a 1% larger theta gives a 0.5% larger N*. One row per parameter of one law.
+    The options are those of `allocate`.
 
     >>> import jaxscale as js
     >>> law = js.Chinchilla(E=1.8172, A=477.8, B=2143.9, alpha=0.34731, beta=0.36718)
@@ -161,13 +178,10 @@ def sensitivities(law: AbstractLaw, problem: AbstractProblem, **options) -> pd.D
     """
     if law.batch_shape:
         raise ValueError("sensitivities takes one law; vmap over a batch yourself or pick one (e.g. result.law).")
-    allocate(law, problem, **options)  # validates everything before differentiating
-    lo, hi = options.get("n_range", (1e3, 1e16))
-    d_lo, d_hi = options.get("d_range") or (0.0, np.inf)
-    grid, steps = options.get("grid", 64), options.get("steps", 30)
+    settings = _solver_settings(law, problem, n_range, d_range, grid, steps)
 
     def log_allocation(law):
-        best = _solve(law, problem, jnp.log(lo), jnp.log(hi), jnp.log(d_lo), jnp.log(d_hi), grid, steps, False)
+        best = _solve(law, problem, *settings)
         return jnp.stack([jnp.log(best.N), jnp.log(best.D)])
 
     derivative = jax.jacfwd(log_allocation)(law)

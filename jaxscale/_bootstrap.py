@@ -15,6 +15,7 @@ from ._compile_timer import compile_timer
 from ._fit import fit
 from ._fit_result import FitResult, FitWarning
 from ._law import AbstractLaw
+from ._progress import progress_bar
 from ._refine import fit_batch_program
 from ._sharding import padded_size, shard_batch
 from .solvers import AbstractSolver, DampedNewton
@@ -98,8 +99,7 @@ def bootstrap(
 
     z_ends, objectives, statuses = [], [], []
     began = time.perf_counter()
-    bar = _progress(progress, n)
-    with compile_timer() as compiling:
+    with compile_timer() as compiling, progress_bar(progress, n, "bootstrap refits", unit="refit") as bar:
         for first in range(0, n, chunk):
             counts = _resample_counts(key, jnp.arange(first, first + chunk), dataset.n_rows)
             weights = shard_batch(counts.astype(dataset.weights.dtype) * dataset.weights)
@@ -115,8 +115,6 @@ def bootstrap(
             statuses.append(np.asarray(jnp.take_along_axis(minimum.status, best[:, None], axis=1)[:take, 0]))
             if bar is not None:
                 bar.update(take)
-    if bar is not None:
-        bar.close()
     seconds = time.perf_counter() - began - compiling.seconds
 
     result = BootstrapResult.from_ends(
@@ -160,12 +158,3 @@ def _resample_counts(key, indices: jax.Array, n_rows: int) -> jax.Array:
         return jnp.zeros(n_rows).at[rows].add(1.0)
 
     return jax.vmap(counts)(indices)
-
-
-def _progress(enabled: bool, total: int):
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="bootstrap refits", unit="refit", leave=False)
-

@@ -69,7 +69,6 @@ def infer(
     """
     import numpyro
     import numpyro.distributions as dist
-    from numpyro.infer import MCMC, NUTS, init_to_value
 
     template = _resolve_law(law)
     parameterization = Parameterization(template)
@@ -106,13 +105,21 @@ def infer(
         numpyro.factor("log_likelihood", jnp.sum(w * noise.log_prob(log_y)))
 
     model_args = (dataset.inputs, log_target, dataset.weights)
+    began = time.perf_counter()
     if method == "laplace":
-        began = time.perf_counter()
         samples = _laplace_draws(model, model_args, init_values, num_chains, num_samples, seed)
         posterior = Posterior.from_samples(template, parameterization, samples, start, likelihood, time.perf_counter() - began)
-        for problem in posterior.problems():
-            warnings.warn(problem, FitWarning, stacklevel=2)
-        return posterior
+    else:
+        mcmc = _nuts(model, model_args, init_values, num_warmup, num_samples, num_chains, seed, progress)
+        posterior = Posterior.from_mcmc(template, parameterization, mcmc, start, likelihood, time.perf_counter() - began)
+    for problem in posterior.problems():
+        warnings.warn(problem, FitWarning, stacklevel=2)
+    return posterior
+
+
+def _nuts(model, model_args, init_values, num_warmup, num_samples, num_chains, seed, progress):
+    """A finished NUTS run (its draws computed, not just dispatched)."""
+    from numpyro.infer import MCMC, NUTS, init_to_value
 
     chain_method = "parallel" if jax.local_device_count() >= num_chains else "vectorized"
     mcmc = MCMC(
@@ -125,14 +132,9 @@ def infer(
         chain_method=chain_method,
         progress_bar=progress,
     )
-    began = time.perf_counter()
     mcmc.run(jax.random.key(seed), *model_args, extra_fields=("diverging",))
     jax.block_until_ready(mcmc.get_samples())
-    seconds = time.perf_counter() - began
-    posterior = Posterior.from_mcmc(template, parameterization, mcmc, start, likelihood, seconds)
-    for problem in posterior.problems():
-        warnings.warn(problem, FitWarning, stacklevel=2)
-    return posterior
+    return mcmc
 
 
 def _resolve_priors(template, parameterization: Parameterization, priors) -> dict:

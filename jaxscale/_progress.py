@@ -6,16 +6,17 @@ _bar = None
 
 
 @contextlib.contextmanager
-def progress_bar(enabled: bool, total: int, desc: str):
+def progress_bar(enabled: bool, total: int, desc: str, unit: str = "step"):
+    """Yields the bar (None when not `enabled`); `report_progress` updates it from compiled code."""
     global _bar
     if not enabled:
-        yield
+        yield None
         return
     from tqdm.auto import tqdm
 
-    _bar = tqdm(total=total, desc=desc, unit="step", leave=False)
+    _bar = tqdm(total=total, desc=desc, unit=unit, leave=False)
     try:
-        yield
+        yield _bar
     finally:
         _bar.close()
         _bar = None

@@ -49,9 +49,12 @@ class AbstractProblem(eqx.Module):
         if missing:
             raise ValueError(f"{type(self).__name__} allocates N and D, but {type(law).__name__} takes inputs {list(type(law).inputs)}.")
 
+    def law_inputs(self, n, d) -> dict:
+        """What the law is evaluated at for N = n, D = d (problems with more inputs add theirs)."""
+        return {"N": n, "D": d}
 
-def _loss(law, log_n, log_d):
-    return law({"N": jnp.exp(log_n), "D": jnp.exp(log_d)})
+    def loss(self, law: AbstractLaw, log_n, log_d) -> jax.Array:
+        return law(self.law_inputs(jnp.exp(log_n), jnp.exp(log_d)))
 
 
 def _root_in_log_d(h, lo=LOG_D_RANGE[0], hi=LOG_D_RANGE[1], iterations=80):
@@ -91,12 +94,28 @@ def _check_reachable(target, law) -> None:
         )
 
 
-def _tokens_to_reach(target, law, log_n):
-    # L decreases with D, so log target - log L(N, e^d) increases with d.
-    return _root_in_log_d(lambda d: jnp.log(target) - jnp.log(_loss(law, log_n, d)))
+class AbstractComputeBudget(AbstractProblem):
+    """A problem with a compute budget: cost(N, D) = budget fixes log D at each N; the loss is minimised."""
+
+    swept: ClassVar[str] = "budget"
+    budget: eqx.AbstractVar[float]
+    cost: eqx.AbstractVar[Callable]
+
+    def __check_init__(self):
+        if not jnp.all(jnp.asarray(self.budget) > 0):
+            raise ValueError(f"budget must be > 0 FLOPs, got {self.budget}.")
+
+    def log_tokens(self, law, log_n):
+        log_budget = jnp.log(self.budget)
+        if self.cost is six_nd:  # the constraint solved in closed form
+            return log_budget - jnp.log(6.0) - log_n
+        return _root_in_log_d(lambda d: jnp.log(self.cost(jnp.exp(log_n), jnp.exp(d))) - log_budget)
+
+    def objective(self, law, log_n, log_d):
+        return self.loss(law, log_n, log_d)
 
 
-class ComputeOptimal(AbstractProblem):
+class ComputeOptimal(AbstractComputeBudget):
     """Minimise the loss L(N, D) subject to cost(N, D) = budget (FLOPs).
 
     With the default cost 6 N D and the Chinchilla law this is Hoffmann et al.'s compute-optimal allocation,
@@ -105,44 +124,25 @@ class ComputeOptimal(AbstractProblem):
     (0, 1) minimises the q-quantile of the loss over the batch (e.g. 0.9: a pessimistic allocation).
     """
 
-    swept: ClassVar[str] = "budget"
     budget: float
     cost: Callable = six_nd
     risk: str | float | None = None
 
     def __check_init__(self):
-        if not jnp.all(jnp.asarray(self.budget) > 0):
-            raise ValueError(f"budget must be > 0 FLOPs, got {self.budget}.")
         if not (self.risk is None or self.risk == "mean" or (isinstance(self.risk, float) and 0 < self.risk < 1)):
             raise ValueError(f"risk must be None, 'mean' or a quantile in (0, 1), got {self.risk!r}.")
 
-    def log_tokens(self, law, log_n):
-        return _tokens_for_budget(self.budget, self.cost, log_n)
 
-    def objective(self, law, log_n, log_d):
-        return _loss(law, log_n, log_d)
-
-
-def _tokens_for_budget(budget, cost, log_n):
-    log_budget = jnp.log(budget)
-    if cost is six_nd:  # the constraint solved in closed form
-        return log_budget - jnp.log(6.0) - log_n
-    return _root_in_log_d(lambda d: jnp.log(cost(jnp.exp(log_n), jnp.exp(d))) - log_budget)
-
-
-class DataConstrained(AbstractProblem):
+class DataConstrained(AbstractComputeBudget):
     """Minimise the loss for a compute budget when only `unique_tokens` of distinct data exist (Muennighoff
     et al. 2023): D may exceed them, as repeated epochs (D / unique_tokens of them), which the law
     (`jaxscale.laws.DataConstrained`, input U) values less. The answer's epochs are `D / unique_tokens`."""
 
-    swept: ClassVar[str] = "budget"
     budget: float
     unique_tokens: float
     cost: Callable = six_nd
 
     def __check_init__(self):
-        if not jnp.all(jnp.asarray(self.budget) > 0):
-            raise ValueError(f"budget must be > 0 FLOPs, got {self.budget}.")
         if not self.unique_tokens > 0:
             raise ValueError(f"unique_tokens must be > 0, got {self.unique_tokens}.")
 
@@ -153,11 +153,8 @@ class DataConstrained(AbstractProblem):
                 f"{type(law).__name__} takes inputs {list(type(law).inputs)}."
             )
 
-    def log_tokens(self, law, log_n):
-        return _tokens_for_budget(self.budget, self.cost, log_n)
-
-    def objective(self, law, log_n, log_d):
-        return law({"N": jnp.exp(log_n), "D": jnp.exp(log_d), "U": self.unique_tokens})
+    def law_inputs(self, n, d):
+        return {"N": n, "D": d, "U": self.unique_tokens}
 
 
 class AbstractLossTarget(AbstractProblem):
@@ -175,7 +172,8 @@ class AbstractLossTarget(AbstractProblem):
         _check_reachable(self.target, law)
 
     def log_tokens(self, law, log_n):
-        return _tokens_to_reach(self.target, law, log_n)
+        # L decreases with D, so log target - log L(N, e^d) increases with d.
+        return _root_in_log_d(lambda d: jnp.log(self.target) - jnp.log(self.loss(law, log_n, d)))
 
 
 class LossTarget(AbstractLossTarget):
@@ -209,6 +207,7 @@ class InferenceAware(AbstractLossTarget):
 
 
 __all__ = [
+    "AbstractComputeBudget",
     "AbstractLossTarget",
     "AbstractProblem",
     "ComputeOptimal", "DataConstrained", "InferenceAware", "LossTarget", "six_nd", "training_and_inference"]
