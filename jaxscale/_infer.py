@@ -2,21 +2,22 @@
 
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pandas as pd
 
-from ._dataset import Dataset
+from ._bayesian_model import LIKELIHOODS, bayesian_model, resolve_priors
+from ._dataset import Dataset, _as_frame
 from ._fit import _resolve_law, fit
 from ._fit_result import FitWarning
-from ._law import replace_parameters
+from ._grouped import by_columns, group_key
+from ._nuts import inverse_hessian, run_nuts
 from ._parameterization import Parameterization
 from ._posterior import Posterior
 from .losses import LogSquared
-
-LIKELIHOODS = ("normal", "student_t")
 
 
 def infer(
@@ -28,10 +29,15 @@ def infer(
     weights=None,
     priors: Mapping | None = None,
     likelihood: str = "normal",
+    by: str | Sequence[str] | None = None,
+    pooled: Sequence[str] = (),
+    independent: Sequence[str] = (),
+    population_scale: float = 1.0,
     method: str = "nuts",
     num_warmup: int = 500,
     num_samples: int = 1000,
     num_chains: int = 4,
+    target_accept: float = 0.8,
     seed: int = 0,
     progress: bool = False,
 ) -> Posterior:
@@ -42,22 +48,36 @@ def infer(
     override any with a NumPyro distribution), and the log of the target is the law's log prediction plus
     noise of a learned scale `sigma` (HalfNormal(0.1) prior): Normal, or Student-t with learned degrees of
     freedom `nu` (robust to outliers, the Bayesian counterpart of the Huber fit). Row weights scale each
-    point's log-likelihood. Chains start at a multi-start point fit (`js.fit` with `LogSquared`), use a dense
-    mass matrix, and run vectorized on one device, or in parallel when there are at least `num_chains`
-    devices. A prior whose tail spills outside a parameter's constraint is truncated to it; one whose mass
-    is mostly outside is an error.
+    point's log-likelihood. A prior whose tail spills outside a parameter's constraint is truncated to it;
+    one whose mass is mostly outside is an error.
+
+    With `by`, rows fall into groups (model families, seeds, datasets). Parameters named in `pooled` get one
+    value per group, drawn from a population (non-centred: value_g = loc + scale * offset_g in the parameter's
+    unconstrained coordinate, log for a positive one; `{name}_loc` takes the parameter's prior and
+    `{name}_scale` a HalfNormal(population_scale)), so groups with little data borrow strength from the rest.
+    Parameters in `independent` get one value per group, each from the prior alone; the rest are shared.
+
+    Chains start at a multi-start point fit (`js.fit` with `LogSquared`), with the inverse Hessian of the
+    posterior there as the first dense mass matrix, and adapt it during warm-up. They run one per device when
+    there are enough devices, one per thread on CPU cores, and vectorized otherwise.
 
     Args:
         law, data, target, inputs, weights: as for `fit`.
         priors: parameter name -> NumPyro distribution, e.g. `{"alpha": dist.Normal(0.34, 0.05)}`.
         likelihood: "normal" or "student_t".
+        by: column(s) whose values define the groups.
+        pooled, independent: parameter names that vary by group (needs `by`), as above.
+        population_scale: the HalfNormal scale of the pooled parameters' spread across groups, in their
+            unconstrained units (1.0: a factor of e for a positive parameter is plausible).
         method: "nuts", or "laplace": a Gaussian at the posterior mode (found by damped Newton on the
             potential, in the unconstrained space), whose `num_chains * num_samples` independent draws are
             mapped back through the constraints. No MCMC, so no r_hat or divergences to worry about;
             exact only as far as the posterior is Gaussian in those coordinates.
         num_warmup, num_samples, num_chains: NUTS settings (per chain).
+        target_accept: the acceptance rate NUTS tunes its step size to; raise it (0.9-0.99) when there are
+            divergent transitions, as hierarchical posteriors with few groups often have.
         seed: seeds the sampler; the same seed gives the same draws.
-        progress: show NumPyro's progress bar.
+        progress: show a progress bar over all chains' draws.
 
     >>> import warnings, jaxscale as js
     >>> df = js.datasets.load("chinchilla", subset="epoch")
@@ -67,12 +87,49 @@ def infer(
     >>> 0.3 < float(post.summary().loc["alpha", "mean"]) < 0.4
     True
     """
-    import numpyro
-    import numpyro.distributions as dist
-
     template = _resolve_law(law)
     parameterization = Parameterization(template)
-    priors = _resolve_priors(template, parameterization, priors)
+    priors = resolve_priors(template, parameterization, priors)
+    _check_settings(likelihood, method, num_warmup, num_samples, num_chains, target_accept)
+    frame = _as_frame(data)
+    by = by_columns(frame, by)
+    pooled, independent = _check_grouped_names(parameterization.names, by, pooled, independent, population_scale)
+    dataset = Dataset.from_frame(frame, template, target=target, inputs=inputs, weights=weights, positive_target=True)
+    groups, group = _group_index(frame, by)
+    grouped = bool(pooled or independent)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitWarning)  # only a starting point; the posterior speaks for itself
+        start = fit(template, dataset, loss=LogSquared())
+        per_group = fit(template, frame, by=by, target=target, inputs=inputs, weights=weights, loss=LogSquared()) if grouped else None
+    model = bayesian_model(template, parameterization, priors, likelihood, len(groups), pooled, independent, population_scale)
+    model_args = (dataset.inputs, jnp.log(dataset.target), dataset.weights, jnp.asarray(group))
+    init_values = _initial_values(start, per_group, dataset, parameterization, likelihood, pooled, independent)
+
+    began = time.perf_counter()
+    potential, postprocess, z0 = _flat_potential(model, model_args, init_values)
+    if grouped:  # the per-group fits only roughly agree with a shared value: start at the posterior mode
+        z0 = _posterior_mode(potential, z0, model_args, fallback=True)
+    if method == "laplace":
+        z, diverging = _laplace_draws(potential, z0, model_args, num_chains, num_samples, seed), None
+    else:
+        draws = run_nuts(
+            potential, z0, model_args, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
+            seed=seed, inverse_mass_matrix=inverse_hessian(potential, z0, model_args), target_accept_prob=target_accept,
+            progress=progress,
+        )
+        z, diverging = draws["z"], draws["diverging"]
+    samples = _constrained_samples(postprocess, z, model_args)
+    posterior = Posterior.from_samples(
+        template, parameterization, samples, start, likelihood, time.perf_counter() - began,
+        diverging=diverging, by=by, groups=groups, grouped=tuple(pooled) + tuple(independent),
+    )
+    for problem in posterior.problems():
+        warnings.warn(problem, FitWarning, stacklevel=2)
+    return posterior
+
+
+def _check_settings(likelihood, method, num_warmup, num_samples, num_chains, target_accept) -> None:
     if likelihood not in LIKELIHOODS:
         raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
     if method not in ("nuts", "laplace"):
@@ -81,121 +138,104 @@ def infer(
         minimum = 0 if name == "num_warmup" else 1
         if not (isinstance(value, (int, np.integer)) and value >= minimum):
             raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    dataset = Dataset.from_frame(data, template, target=target, inputs=inputs, weights=weights, positive_target=True)
+    if not 0 < target_accept < 1:
+        raise ValueError(f"target_accept must be between 0 and 1 (exclusive), got {target_accept!r}.")
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FitWarning)  # only a starting point; the posterior speaks for itself
-        start = fit(template, dataset, loss=LogSquared())
-    residual_sd = float(np.sqrt(2 * start.objective / float(np.sum(np.asarray(dataset.weights)))))
-    init_values = {name: jnp.asarray(getattr(start.law, name)) for name in parameterization.names}
-    init_values["sigma"] = jnp.asarray(max(residual_sd, 1e-6))
+
+def _check_grouped_names(names, by, pooled, independent, population_scale) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    pooled = (pooled,) if isinstance(pooled, str) else tuple(pooled)
+    independent = (independent,) if isinstance(independent, str) else tuple(independent)
+    for role, chosen in (("pooled", pooled), ("independent", independent)):
+        unknown = sorted(set(chosen) - set(names))
+        if unknown:
+            raise ValueError(f"{role} names {unknown}, which are not parameters of the law; they are {list(names)}.")
+        if chosen and not by:
+            raise ValueError(f"{role}={list(chosen)} needs groups: pass by=<column> as well.")
+    both = sorted(set(pooled) & set(independent))
+    if both:
+        raise ValueError(f"{both} are both pooled and independent: name each parameter in at most one of them.")
+    if not (np.isfinite(population_scale) and population_scale > 0):
+        raise ValueError(f"population_scale must be a positive number, got {population_scale!r}.")
+    return pooled, independent
+
+
+def _group_index(frame: pd.DataFrame, by) -> tuple[tuple, np.ndarray]:
+    """The group keys (sorted) and each row's index into them; one group of every row without `by`."""
+    if not by:
+        return (), np.zeros(len(frame), dtype=np.int32)
+    grouping = frame.groupby(list(by), sort=True)
+    keys = tuple(group_key(key, by) for key in grouping.indices)
+    return keys, grouping.ngroup().to_numpy(np.int32)
+
+
+def _initial_values(start, per_group, dataset, parameterization, likelihood, pooled, independent) -> dict:
+    """Every site near the point fit. With groups, grouped parameters start at the per-group fits (pooled ones
+    through their population: loc the mean and scale the spread of the unconstrained values) and shared ones
+    at the median of the groups' values."""
+    fits = [start] if per_group is None else list(per_group.results)
+    squares = sum(2 * result.objective for result in fits)
+    residual_sd = float(np.sqrt(squares / float(np.sum(np.asarray(dataset.weights)))))
+    values = {"sigma": jnp.asarray(max(residual_sd, 1e-6))}
     if likelihood == "student_t":
-        init_values["nu"] = jnp.asarray(10.0)
-
-    log_target = jnp.log(dataset.target)
-
-    def model(x, log_y, w):
-        values = {name: numpyro.sample(name, prior) for name, prior in priors.items()}
-        mean = replace_parameters(template, values).log_predict(x)
-        sigma = numpyro.sample("sigma", dist.HalfNormal(0.1))
-        if likelihood == "normal":
-            noise = dist.Normal(mean, sigma)
+        values["nu"] = jnp.asarray(10.0)
+    for name, constraint in zip(parameterization.names, parameterization.constraints):
+        if per_group is None:
+            values[name] = jnp.asarray(getattr(start.law, name))
+            continue
+        unconstrained = constraint.unconstrain(jnp.asarray(getattr(per_group.law, name)))
+        if name in pooled:
+            loc = jnp.mean(unconstrained, axis=0)
+            scale = jnp.maximum(jnp.std(unconstrained), 0.05)
+            values.update({f"{name}_loc": constraint.constrain(loc), f"{name}_scale": scale, f"{name}_offset": (unconstrained - loc) / scale})
+        elif name in independent:
+            values[name] = jnp.asarray(getattr(per_group.law, name))
         else:
-            noise = dist.StudentT(numpyro.sample("nu", dist.Gamma(2.0, 0.1)), mean, sigma)
-        numpyro.factor("log_likelihood", jnp.sum(w * noise.log_prob(log_y)))
-
-    model_args = (dataset.inputs, log_target, dataset.weights)
-    began = time.perf_counter()
-    if method == "laplace":
-        samples = _laplace_draws(model, model_args, init_values, num_chains, num_samples, seed)
-        posterior = Posterior.from_samples(template, parameterization, samples, start, likelihood, time.perf_counter() - began)
-    else:
-        mcmc = _nuts(model, model_args, init_values, num_warmup, num_samples, num_chains, seed, progress)
-        posterior = Posterior.from_mcmc(template, parameterization, mcmc, start, likelihood, time.perf_counter() - began)
-    for problem in posterior.problems():
-        warnings.warn(problem, FitWarning, stacklevel=2)
-    return posterior
+            values[name] = constraint.constrain(jnp.median(unconstrained, axis=0))
+    return values
 
 
-def _nuts(model, model_args, init_values, num_warmup, num_samples, num_chains, seed, progress):
-    """A finished NUTS run (its draws computed, not just dispatched)."""
-    from numpyro.infer import MCMC, NUTS, init_to_value
-
-    chain_method = "parallel" if jax.local_device_count() >= num_chains else "vectorized"
-    mcmc = MCMC(
-        # A dense mass matrix: the Chinchilla posterior couples A with alpha and B with beta so tightly that a
-        # diagonal one needs ~400 leapfrog steps per draw instead of ~50.
-        NUTS(model, init_strategy=init_to_value(values=init_values), dense_mass=True),
-        num_warmup=num_warmup,
-        num_samples=num_samples,
-        num_chains=num_chains,
-        chain_method=chain_method,
-        progress_bar=progress,
-    )
-    mcmc.run(jax.random.key(seed), *model_args, extra_fields=("diverging",))
-    jax.block_until_ready(mcmc.get_samples())
-    return mcmc
-
-
-def _resolve_priors(template, parameterization: Parameterization, priors) -> dict:
-    priors = dict(priors or {})
-    names = parameterization.names
-    unknown = sorted(set(priors) - set(names))
-    if unknown:
-        raise ValueError(f"priors names {unknown}, which are not parameters of {type(template).__name__}; they are {list(names)}.")
-    resolved = {}
-    for name, shape, constraint in zip(names, parameterization.shapes, parameterization.constraints):
-        prior = priors.get(name, constraint.default_prior())
-        if not hasattr(prior, "sample") or not hasattr(prior, "log_prob"):
-            raise TypeError(f"the prior of {name} must be a NumPyro distribution, got {type(prior).__name__}.")
-        resolved[name] = _fit_support(name, prior, constraint)
-        if shape and resolved[name].batch_shape != shape:
-            resolved[name] = resolved[name].expand(shape)
-    return resolved
-
-
-def _fit_support(name, prior, constraint):
-    """The prior itself if it lives inside the constraint; truncated to it if only its tail spills over (so
-    `dist.Normal(0.34, 0.05)` works for a positive exponent); an error if most of its mass is outside."""
-    import numpyro.distributions as dist
-
-    draws = jnp.asarray(prior.sample(jax.random.key(0), (1000,)))
-    outside = float(np.mean(~np.isfinite(np.asarray(constraint.unconstrain(draws)))))
-    if outside == 0.0:
-        return prior
-    problem = (
-        f"the prior of {name} ({type(prior).__name__}) does not fit the parameter's constraint ({constraint}): "
-        f"{outside:.0%} of its draws fall outside."
-    )
-    if outside > 0.5:
-        raise ValueError(f"{problem} Use a prior with that support, e.g. dist.LogNormal for a positive parameter.")
-    low, high = constraint.bounds()
-    try:
-        return dist.TruncatedDistribution(prior, low=low, high=high)
-    except (ValueError, NotImplementedError, TypeError):
-        raise ValueError(f"{problem} It cannot be truncated; use a prior with that support.") from None
-
-
-def _laplace_draws(model, model_args, init_values, num_chains, num_samples, seed) -> dict:
-    """Independent draws from the Gaussian at the posterior mode, as {site: (chains, draws, ...)}."""
+def _flat_potential(model, model_args, init_values):
+    """The model's potential energy over one flat unconstrained vector (and the model's arguments), the map from
+    that vector back to every site, and the starting vector. Everything is traced under jit: NumPyro's own initialisation runs the model
+    op by op, compiling each operation separately (seconds, for a law)."""
     from jax.flatten_util import ravel_pytree
-    from numpyro.infer import init_to_value
-    from numpyro.infer.util import initialize_model
+    from numpyro.infer.util import constrain_fn, potential_energy, unconstrain_fn
 
+    start = jax.jit(lambda values, args: unconstrain_fn(model, args, {}, values))(init_values, model_args)
+    z0, unravel = ravel_pytree(start)
+    potential = lambda z, *args: potential_energy(model, args, {}, unravel(z))
+    postprocess = lambda z, *args: constrain_fn(model, args, {}, unravel(z), return_deterministic=True)
+    return potential, postprocess, z0
+
+
+def _constrained_samples(postprocess, z: np.ndarray, model_args) -> dict:
+    """Every site's draws, shaped (chains, draws, ...), from flat unconstrained draws (chains, draws, dim)."""
+    chains, draws = z.shape[:2]
+    constrain = jax.jit(jax.vmap(postprocess, in_axes=(0,) + (None,) * len(model_args)))
+    values = constrain(jnp.asarray(z.reshape(chains * draws, -1)), *model_args)
+    return {k: np.asarray(v).reshape((chains, draws) + np.shape(v)[1:]) for k, v in values.items()}
+
+
+def _posterior_mode(potential, guess, model_args, fallback: bool = False) -> jax.Array:
+    """The minimum of the potential (the posterior mode, in unconstrained coordinates) by damped Newton from
+    `guess`; with `fallback`, `guess` itself where the search fails."""
     from .solvers import DampedNewton, minimize_batch
 
-    info = initialize_model(jax.random.key(seed), model, model_args=model_args, init_strategy=init_to_value(values=init_values))
-    start, unravel = ravel_pytree(info.param_info.z)
-    potential = lambda z: info.potential_fn(unravel(z))
-    mode = minimize_batch(DampedNewton(max_steps=300), potential, start[None]).z[0]
-    hessian = jax.hessian(potential)(mode)
-    eigenvalues = np.linalg.eigvalsh(np.asarray(hessian))
-    if not eigenvalues.min() > 0:
+    mode = minimize_batch(DampedNewton(max_steps=300), lambda z: potential(z, *model_args), guess[None]).z[0]
+    if fallback and not bool(jnp.all(jnp.isfinite(mode))):
+        return guess
+    return mode
+
+
+def _laplace_draws(potential, mode_guess, model_args, num_chains, num_samples, seed) -> np.ndarray:
+    """Independent flat draws (chains, draws, dim) from the Gaussian at the posterior mode."""
+    mode = _posterior_mode(potential, mode_guess, model_args)
+    covariance = inverse_hessian(potential, mode, model_args)
+    if covariance is None:
         raise ValueError(
-            f"the posterior is not locally Gaussian at its mode (Hessian eigenvalue {eigenvalues.min():.3g} <= 0): "
-            f"use method='nuts' or more informative priors."
+            "the posterior is not locally Gaussian at its mode (its Hessian there is not positive definite): "
+            "use method='nuts' or more informative priors."
         )
-    cholesky = jnp.linalg.cholesky(jnp.linalg.inv(hessian))
-    eps = jax.random.normal(jax.random.key(seed + 1), (num_chains * num_samples, mode.shape[0]))
-    draws = jax.vmap(lambda e: info.postprocess_fn(unravel(mode + cholesky @ e)))(eps)
-    return {k: np.asarray(v).reshape((num_chains, num_samples) + np.shape(v)[1:]) for k, v in draws.items()}
+    cholesky = jnp.linalg.cholesky(covariance)
+    eps = jax.random.normal(jax.random.key(seed + 1), (num_chains, num_samples, mode.shape[0]))
+    return np.asarray(mode + eps @ cholesky.T)

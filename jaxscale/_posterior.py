@@ -12,31 +12,41 @@ from ._parameterization import Parameterization
 class Posterior(eqx.Module):
     """Posterior draws of a law's parameters, from `infer`.
 
-    `laws` is the batch of drawn laws (leading axis: chains x draws flattened), so anything that takes a law
-    works over the posterior with `vmap`; `samples` holds every sampled site with shape (chains, draws, ...),
-    including the noise scale `sigma` (and `nu` for Student-t). `summary()`, `predict(...)`, `to_arviz()`.
+    `laws` is the batch of drawn laws, so anything that takes a law works over the posterior with `vmap`: its
+    leading axis is the draws (chains x draws flattened), and with groups (`infer(..., by=...)`) a second axis
+    runs over `groups`. `samples` holds every sampled site with shape (chains, draws, ...), including the
+    noise scale `sigma` (and `nu` for Student-t) and, for pooled parameters, their population sites.
+    `summary()`, `predict(...)`, `to_arviz()`.
     """
 
     laws: AbstractLaw
     samples: dict[str, np.ndarray]
-    divergences: int
+    diverging: np.ndarray | None
     point_fit: FitResult
     likelihood: str
     seconds: float
-    mcmc: object = eqx.field(static=True)
+    by: tuple[str, ...] = ()
+    groups: tuple = ()
+    grouped: tuple[str, ...] = ()
 
     @classmethod
-    def from_mcmc(cls, template, parameterization: Parameterization, mcmc, point_fit, likelihood, seconds) -> "Posterior":
-        samples = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
-        flat = {name: jnp.asarray(samples[name].reshape((-1,) + samples[name].shape[2:])) for name in parameterization.names}
-        divergences = int(np.sum(np.asarray(mcmc.get_extra_fields()["diverging"])))
-        return cls(replace_parameters(template, flat), samples, divergences, point_fit, likelihood, seconds, mcmc)
+    def from_samples(
+        cls, template, parameterization: Parameterization, samples, point_fit, likelihood, seconds,
+        diverging=None, by=(), groups=(), grouped=(),
+    ) -> "Posterior":
+        """From draws {site: (chains, draws, ...)}; `grouped` names the parameters with one value per group."""
+        chains, draws = next(iter(samples.values())).shape[:2]
+        values = {}
+        for name, shape in zip(parameterization.names, parameterization.shapes):
+            flat = jnp.asarray(samples[name].reshape((chains * draws,) + samples[name].shape[2:]))
+            if groups and name not in grouped:  # a shared parameter: the same value in every group
+                flat = jnp.broadcast_to(flat[:, None], (chains * draws, len(groups)) + shape)
+            values[name] = flat
+        return cls(replace_parameters(template, values), samples, diverging, point_fit, likelihood, seconds, tuple(by), tuple(groups), tuple(grouped))
 
-    @classmethod
-    def from_samples(cls, template, parameterization: Parameterization, samples, point_fit, likelihood, seconds) -> "Posterior":
-        """From draws {site: (chains, draws, ...)} made without MCMC (the Laplace path)."""
-        flat = {name: jnp.asarray(samples[name].reshape((-1,) + samples[name].shape[2:])) for name in parameterization.names}
-        return cls(replace_parameters(template, flat), samples, 0, point_fit, likelihood, seconds, None)
+    @property
+    def divergences(self) -> int:
+        return 0 if self.diverging is None else int(np.sum(self.diverging))
 
     @property
     def num_draws(self) -> int:
@@ -49,7 +59,7 @@ class Posterior(eqx.Module):
         rows = {}
         for name, chains in self.samples.items():
             flat_chains = chains.reshape(chains.shape[:2] + (-1,))
-            labels = [name] if chains.ndim == 2 else [f"{name}[{i}]" for i in range(flat_chains.shape[-1])]
+            labels = self._labels(name, chains.shape[2:])
             for i, label in enumerate(labels):
                 x = flat_chains[..., i]
                 lo, hi = np.quantile(x, [(1 - prob) / 2, (1 + prob) / 2])
@@ -60,14 +70,30 @@ class Posterior(eqx.Module):
                 }
         return pd.DataFrame(rows).T
 
+    def _labels(self, site: str, shape: tuple) -> list[str]:
+        """Row labels for a site's values: `alpha`, `alpha[3]`, or with groups `alpha[c4]` / `alpha[c4, 3]`."""
+        if not shape:
+            return [site]
+        if self.groups and (site in self.grouped or site.endswith("_offset")):
+            inner = int(np.prod(shape[1:]))
+            return [f"{site}[{key}]" if inner == 1 else f"{site}[{key}, {i}]" for key in self.groups for i in range(inner)]
+        return [f"{site}[{i}]" for i in range(int(np.prod(shape)))]
+
     def predict(self, data, quantiles=(0.05, 0.5, 0.95), include_noise: bool = False, seed: int = 0) -> pd.DataFrame:
         """Posterior (predictive) quantiles of the law's prediction at the rows of `data`.
 
         Without `include_noise` the band is that of the mean law; with it, each draw adds its own observation
         noise (log-normal or log-Student-t with the draw's sigma), so the band is where a new measurement falls.
+        With groups, `data` needs the `by` column(s) too, and each row is predicted by its own group's law.
         """
-        x = _inputs(self.laws, data)
-        log_mean = jax.vmap(lambda law: law.log_predict(x))(self.laws)
+        frame = pd.DataFrame(data)
+        x = _inputs(self.laws, frame)
+        if self.groups:
+            rows = self._group_rows(frame)
+            laws = replace_parameters(self.laws, {n: getattr(self.laws, n)[:, rows] for n in self.laws.parameter_names()})
+            log_mean = jax.vmap(lambda law: jax.vmap(lambda member, xi: member.log_predict(xi))(law, x))(laws)
+        else:
+            log_mean = jax.vmap(lambda law: law.log_predict(x))(self.laws)
         if include_noise:
             key = jax.random.key(seed)
             sigma = jnp.asarray(self.samples["sigma"].reshape(-1))[:, None]
@@ -79,15 +105,26 @@ class Posterior(eqx.Module):
         values = np.exp(np.asarray(log_mean))
         return pd.DataFrame({f"q{q:g}": np.quantile(values, q, axis=0) for q in quantiles})
 
+    def _group_rows(self, frame: pd.DataFrame) -> np.ndarray:
+        """Each row's index into `groups`, read from the `by` column(s)."""
+        missing = [column for column in self.by if column not in frame.columns]
+        if missing:
+            raise ValueError(f"this posterior has groups by {list(self.by)}: predict needs those columns too; missing {missing}.")
+        keys = frame[self.by[0]].tolist() if len(self.by) == 1 else list(frame[list(self.by)].itertuples(index=False, name=None))
+        index = {key: i for i, key in enumerate(self.groups)}
+        unknown = sorted({str(key) for key in keys if key not in index})
+        if unknown:
+            raise ValueError(f"no posterior for group(s) {unknown}; the groups fitted are {list(self.groups)}.")
+        return np.asarray([index[key] for key in keys])
+
     def to_arviz(self):
         """The run as an `arviz.InferenceData` (needs `pip install arviz`)."""
         try:
             import arviz
         except ImportError as error:
             raise ImportError("to_arviz needs ArviZ: pip install arviz") from error
-        if self.mcmc is None:
-            return arviz.from_dict(posterior=self.samples)
-        return arviz.from_numpyro(self.mcmc)
+        stats = None if self.diverging is None else {"diverging": self.diverging}
+        return arviz.from_dict(posterior=self.samples, sample_stats=stats)
 
     def problems(self, max_r_hat: float = 1.01, min_ess: float = 400.0) -> list[str]:
         """Convergence problems, in words, each with the number that triggered it."""
@@ -97,7 +134,7 @@ class Posterior(eqx.Module):
         if np.isfinite(worst) and worst > max_r_hat:
             found.append(f"r_hat = {worst:.3f} > {max_r_hat} for {summary['r_hat'].idxmax()}: the chains disagree; run longer or check the priors.")
         if self.divergences:
-            found.append(f"{self.divergences} divergent transitions: the posterior geometry is hard; tighten priors or reparameterise.")
+            found.append(f"{self.divergences} divergent transitions: the posterior geometry is hard; raise target_accept (e.g. 0.95) or tighten the priors.")
         lowest = summary["ess"].min()
         if lowest < min_ess:
             found.append(f"effective sample size {lowest:.0f} < {min_ess:.0f} for {summary['ess'].idxmin()}: draw more samples.")

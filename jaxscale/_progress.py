@@ -28,3 +28,9 @@ def report_progress(step, n_running) -> None:
         _bar.n = int(step)
         _bar.set_postfix(running=int(n_running), refresh=False)
         _bar.refresh()
+
+
+def advance_progress(n) -> None:
+    """Callback from a sampling loop: `n` more draws done."""
+    if _bar is not None:
+        _bar.update(int(n))

@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import numpyro.distributions as dist
+import pandas as pd
 import pytest
 
 import jaxscale as js
@@ -87,14 +88,58 @@ def test_laplace_agrees_with_nuts(posterior, epoch_points):
     assert laplace.to_arviz().posterior["alpha"].shape == (4, 1000)
 
 
+@pytest.fixture(scope="module")
+def three_families():
+    """Synthetic Chinchilla data for three families that differ in A and E and share the exponents."""
+    rng = np.random.default_rng(0)
+    truth = {"small": (300.0, 1.7), "medium": (450.0, 1.8), "large": (650.0, 1.9)}
+    rows = []
+    for family, (A, E) in truth.items():
+        N = np.exp(rng.uniform(np.log(1e8), np.log(1e10), 40))
+        D = N * np.exp(rng.uniform(np.log(5), np.log(100), 40))
+        law = js.Chinchilla(E=E, A=A, B=2000.0, alpha=0.34, beta=0.37)
+        loss = law.predict({"N": N, "D": D}) * np.exp(0.01 * rng.standard_normal(40))
+        rows.append(pd.DataFrame({"family": family, "N": N, "D": D, "loss": loss}))
+    return pd.concat(rows, ignore_index=True), truth
+
+
+@pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
+def test_hierarchical_fit_gives_each_group_its_own_pooled_and_independent_values(three_families):
+    data, truth = three_families
+    post = js.infer(js.Chinchilla, data, by="family", pooled=["A"], independent=["E"], seed=1, **QUICK)
+    assert post.groups == ("large", "medium", "small") and post.laws.batch_shape == (600, 3)
+    summary = post.summary()
+    assert {"A_loc", "A_scale", "A[small]", "E[large]", "alpha", "beta"} <= set(summary.index)
+    for family, (A, E) in truth.items():
+        assert summary.loc[f"E[{family}]", "mean"] == pytest.approx(E, abs=0.1)
+    # A is pooled, so each family keeps its own value; their order follows the truth.
+    assert summary.loc["A[small]", "mean"] < summary.loc["A[medium]", "mean"] < summary.loc["A[large]", "mean"]
+    # Each row is predicted by its own family's law.
+    at = pd.DataFrame({"family": ["small", "large"], "N": [1e11, 1e11], "D": [2e12, 2e12]})
+    band = post.predict(at)
+    expected = [js.Chinchilla(E=truth[f][1], A=truth[f][0], B=2000.0, alpha=0.34, beta=0.37).predict(at.iloc[[i]])[0] for i, f in enumerate(at.family)]
+    assert band["q0.5"].to_numpy() == pytest.approx(expected, rel=0.03)
+    with pytest.raises(ValueError, match=r"no posterior for group\(s\) \['huge'\]"):
+        post.predict(at.assign(family="huge"))
+    with pytest.raises(ValueError, match="predict needs those columns too"):
+        post.predict(at.drop(columns="family"))
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
         ({"priors": {"gamma": dist.Normal(0, 1)}}, r"priors names \['gamma'\]"),
+        ({"by": "family", "pooled": ["alpha"]}, r"by column\(s\) \['family'\] not in the data"),
+        ({"pooled": ["alpha"]}, "needs groups: pass by=<column>"),
+        ({"by": "N", "pooled": ["gamma"]}, r"pooled names \['gamma'\]"),
+        ({"by": "N", "independent": ["delta"]}, r"independent names \['delta'\]"),
+        ({"by": "N", "pooled": ["E"], "independent": ["E"]}, "both pooled and independent"),
+        ({"by": "N", "pooled": ["E"], "population_scale": 0.0}, "population_scale must be a positive number"),
         ({"priors": {"alpha": dist.Normal(-1.0, 0.1)}}, "does not fit the parameter's constraint"),
         ({"num_samples": 0}, "num_samples must be an integer >= 1"),
         ({"num_chains": 0}, "num_chains must be an integer >= 1"),
         ({"likelihood": "cauchy"}, "likelihood must be one of"),
+        ({"target_accept": 1.0}, "target_accept must be between 0 and 1"),
         ({"method": "vi"}, "method must be 'nuts' or 'laplace'"),
     ],
 )
