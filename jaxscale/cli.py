@@ -50,6 +50,9 @@ def main(argv=None) -> int:
     infer_parser.add_argument("--samples", type=int, default=1000, help="draws per chain (default 1000)")
     infer_parser.add_argument("--chains", type=int, default=4, help="chains (default 4)")
     infer_parser.add_argument("--seed", type=int, default=0)
+    infer_parser.add_argument("--by", help="column(s), comma-separated, whose values define groups for a hierarchical fit")
+    infer_parser.add_argument("--pooled", default="", help="parameters, comma-separated, drawn per group from a population")
+    infer_parser.add_argument("--independent", default="", help="parameters, comma-separated, free per group")
     infer_parser.add_argument("--budget", type=float, default=1e24, help="predict at the compute-optimal point of this budget")
     args = parser.parse_args(argv)
     try:
@@ -178,16 +181,24 @@ def _infer(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", js.FitWarning)
         posterior = js.infer(law, data, target=args.target, likelihood=args.likelihood, num_samples=args.samples,
-                             num_chains=args.chains, seed=args.seed, progress=sys.stderr.isatty())
+                             num_chains=args.chains, seed=args.seed, progress=sys.stderr.isatty(), by=_names(args.by),
+                             pooled=_names(args.pooled), independent=_names(args.independent))
     print(posterior.summary().to_string(float_format=lambda v: f"{v:.5g}"))
     if set(law.inputs) == {"N", "D"}:
         best = js.allocate(posterior.point_fit.law, js.problems.ComputeOptimal(args.budget))
-        band = posterior.predict({"N": [float(best.N)], "D": [float(best.D)]}, quantiles=(0.05, 0.5, 0.95)).iloc[0]
-        print(f"at the compute-optimal point for {args.budget:.3g} FLOPs (N = {float(best.N):.4g}, D = {float(best.D):.4g}): "
-              f"loss {band['q0.5']:.4f}, 90% interval [{band['q0.05']:.4f}, {band['q0.95']:.4f}]")
+        print(f"at the compute-optimal point for {args.budget:.3g} FLOPs (N = {float(best.N):.4g}, D = {float(best.D):.4g}):")
+        for key in posterior.groups or (None,):
+            at = {"N": [float(best.N)], "D": [float(best.D)]} | dict(zip(posterior.by, ([k] for k in (key if len(posterior.by) > 1 else (key,)))))
+            band = posterior.predict(at, quantiles=(0.05, 0.5, 0.95)).iloc[0]
+            print(f"  {'' if key is None else f'{key}: '}loss {band['q0.5']:.4f}, 90% interval [{band['q0.05']:.4f}, {band['q0.95']:.4f}]")
     print(f"time: {posterior.seconds:.1f} s sampling; {posterior.divergences} divergences")
     _print_warnings(caught)
     return 0
+
+
+def _names(text: str | None) -> list[str]:
+    """A comma-separated command-line list as names ("" or None: none)."""
+    return [name.strip() for name in (text or "").split(",") if name.strip()]
 
 
 def _isoflop(args) -> int:

@@ -118,3 +118,21 @@ def test_cli_infer_prints_summary_and_the_band_at_1e24(capsys):
     assert main(["infer", "chinchilla", "--samples", "200", "--chains", "2"]) == 0
     out = capsys.readouterr().out
     assert "alpha" in out and "r_hat" in out and "compute-optimal point for 1e+24 FLOPs" in out and "90% interval" in out
+
+
+@pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
+def test_cli_infer_hierarchical_prints_each_groups_band(capsys):
+    argv = ["infer", "gadre_overtraining", "--law", "overtraining", "--by", "corpus", "--pooled", "eta", "--independent", "E,a,b",
+            "--samples", "100", "--chains", "2"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "eta_scale" in out and "E[rpj]" in out
+    assert all(f"{corpus}: loss" in out for corpus in ("c4_original", "rpj", "rw_original"))
+
+
+def test_gadre_overtraining_dataset_has_the_papers_grid():
+    df = js.datasets.load("gadre_overtraining")
+    assert len(df) == 104 and sorted(df["corpus"].unique()) == ["c4_original", "rpj", "rw_original"]
+    assert sorted(df["N"].unique().round(-5)) == [10600000.0, 78900000.0, 153700000.0, 411600000.0, 1439800000.0, 6889400000.0]
+    np.testing.assert_allclose(df["M"], df["D"] / df["N"], rtol=1e-6)
+    assert (df["N"] > 1e9).sum() == 9 and df["loss"].between(2.0, 8.0).all()

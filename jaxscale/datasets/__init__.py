@@ -11,6 +11,10 @@ Neyshabur and Zhai, NeurIPS 2022), Apache-2.0 / MIT (see revisiting.PROVENANCE.m
 
 `load("porian_isoflop")`: the 1,745 isoFLOP training runs of Porian et al. 2024 ("Resolving Discrepancies in
 Compute-Optimal Scaling of Language Models") in 15 configurations, MIT (see porian_isoflop.PROVENANCE.md).
+
+`load("gadre_overtraining")`: the 104 models of Gadre et al. 2024 ("Language models scale reliably with
+over-training and on downstream tasks") on three corpora, with their C4 validation loss, MIT (see
+gadre_overtraining.PROVENANCE.md).
 """
 
 from importlib import resources
@@ -18,7 +22,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-_NAMES = ("chinchilla", "revisiting", "porian_isoflop")
+_NAMES = ("chinchilla", "revisiting", "porian_isoflop", "gadre_overtraining")
 
 
 def names() -> tuple[str, ...]:
@@ -33,6 +37,8 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
     `loss` and `training` (1: fit on it, 0: extrapolation target); 19,595 rows, 92 curves.
     "porian_isoflop" has `config` (dataset/hparams/warmup/decay/param_count/loss_split), `C` (FLOPs
     budget), `N`, `D` and `loss`; 1,745 rows, 15 configurations.
+    "gadre_overtraining" has `corpus` (c4_original, rpj, rw_original), `model`, `N`, `D`, `M` (= D / N) and
+    `loss` (C4 validation loss); 104 rows: per corpus 31-32 models of 10.6M-411.6M parameters and 3 of 1.4B-6.9B.
 
     For "chinchilla" the columns are `N` (parameters), `D` (tokens, D = C / (6 N) as Epoch derives it),
     `C` (training FLOPs) and `loss`. `subset="epoch"` keeps the 240 points Epoch AI fitted (the 5 highest
@@ -48,6 +54,10 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
         return _revisiting()
     if name == "porian_isoflop":
         return _porian_isoflop()
+    if name == "gadre_overtraining":
+        raw = _read("gadre_overtraining.csv")
+        return pd.DataFrame({"corpus": raw["dataset"], "model": raw["model"], "N": raw["params"], "D": raw["tokens"],
+                             "M": raw["token_multiplier"], "loss": raw["loss_c4_val"]})
     if subset not in ("all", "epoch"):
         raise ValueError(f"subset must be 'all' or 'epoch' for chinchilla, got {subset!r}.")
     raw = _read("chinchilla_epoch.csv")
