@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ._law import AbstractLaw
+from ._optimal_mixture import MixtureAllocation, OptimalMixture, optimal_mixture
 from .problems import AbstractProblem, six_nd
 
 
@@ -46,14 +47,17 @@ N_RANGE, GRID, STEPS = (1e3, 1e16), 64, 30
 
 def allocate(
     law: AbstractLaw,
-    problem: AbstractProblem,
+    problem: AbstractProblem | OptimalMixture,
     *,
     n_range: tuple[float, float] = N_RANGE,
     d_range: tuple[float, float] | None = None,
     grid: int = GRID,
     steps: int = STEPS,
-) -> Allocation:
+) -> Allocation | MixtureAllocation:
     """Solves `problem` (a `jaxscale.problems` module) for a fitted `law` or a batch of laws.
+
+    `OptimalMixture` asks for mixture weights instead of N and D, and takes a law or a list of laws (one per
+    target domain); see its documentation.
 
     The problem's constraint fixes log D for each log N; the objective of log N is evaluated on a `grid` over
     `n_range` (which also bounds N: a deployment-size cap is `n_range=(1e3, cap)`; `d_range` likewise bounds
@@ -66,6 +70,8 @@ def allocate(
     >>> f"{float(best.N):.3g}", round(float(best.tokens_per_parameter), 1)
     ('9.72e+10', 17.7)
     """
+    if isinstance(problem, OptimalMixture):
+        return optimal_mixture(law, problem)
     return _solve(law, problem, *_solver_settings(law, problem, n_range, d_range, grid, steps))
 
 

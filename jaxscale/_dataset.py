@@ -106,6 +106,7 @@ def read_inputs(law_type, data, inputs: Mapping[str, str] | None = None) -> dict
         if name in positive:
             _require_positive(values, column, f"{law_type.__name__} takes its logarithm")
         columns[name] = values
+    law_type.check_inputs(columns)
     return columns
 
 

@@ -67,6 +67,12 @@ class AbstractLaw(eqx.Module):
         return names
 
     @classmethod
+    def check_inputs(cls, columns: Mapping[str, np.ndarray]) -> None:
+        """Raises a ValueError naming the problem if the input columns are invalid for this law (beyond being
+        finite, and positive where the law takes their log, which are always checked); laws with constrained
+        inputs (mixture weights) override it."""
+
+    @classmethod
     def input_names_needing_positive(cls) -> tuple[str, ...]:
         return tuple(cls.inputs) if cls.positive_inputs is None else tuple(cls.positive_inputs)
 

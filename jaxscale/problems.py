@@ -206,7 +206,10 @@ class InferenceAware(AbstractLossTarget):
         return jnp.log(self.cost(n, d) + 2.0 * n * self.inference_tokens)
 
 
+from ._optimal_mixture import OptimalMixture  # noqa: E402  (mixture weights instead of N and D)
+
 __all__ = [
+    "OptimalMixture",
     "AbstractComputeBudget",
     "AbstractLossTarget",
     "AbstractProblem",

@@ -32,6 +32,25 @@ def _data_constrained_design():
     return {"N": N.ravel(), "D": D.ravel(), "U": U.ravel()}
 
 
+def _precision_design():
+    """Kumar et al.'s grid: N 30-220M, D 1.5-26B; each training precision lowered on its own, and post-training
+    quantization of 16-bit runs."""
+    lowest = (3, 4, 3)  # 3-bit activations diverge by the fit
+    configs = [(16, 16, 16, 16)]
+    configs += [tuple(b if i == k else 16 for i in range(3)) + (16,) for k in range(3) for b in range(lowest[k], 9)]
+    configs += [(16, 16, 16, b) for b in (2, 3, 4, 5, 6)]
+    rows = [(n, d) + c for n in (3e7, 6e7, 1.1e8, 2.2e8) for d in np.geomspace(1.5e9, 2.6e10, 5) for c in configs]
+    return dict(zip(("N", "D", "P_w", "P_a", "P_kv", "P_post"), np.asarray(rows, float).T))
+
+
+MIXTURE_DOMAINS = ("web", "code", "books", "papers", "wiki")
+
+
+def _mixture_design():
+    h = np.random.default_rng(1).dirichlet(np.ones(len(MIXTURE_DOMAINS)), 200)
+    return dict(zip(MIXTURE_DOMAINS, h.T))
+
+
 CASES = [
     Case("power_law", js.PowerLaw(E=jnp.asarray(1.7), A=jnp.asarray(400.0), alpha=jnp.asarray(0.35)),
          {"x": np.geomspace(1e5, 1e9, 40)}, noise=0.002, rtol=0.1),
@@ -50,6 +69,9 @@ CASES = [
                                                      alpha=jnp.asarray(0.34), beta=jnp.asarray(0.28),
                                                      R_D_star=jnp.asarray(15.4), R_N_star=jnp.asarray(5.3)),
          _data_constrained_design(), noise=0.0005, rtol=0.3),
+    Case("precision", js.laws.Precision.kumar_2024(), _precision_design(), noise=0.002, rtol=0.2),
+    Case("exp_mixing", js.laws.ExpMixing.over(MIXTURE_DOMAINS)(c=jnp.asarray(2.5), t=jnp.array([0.2, -0.5, 0.6, -1.0, 0.4])),
+         _mixture_design(), noise=0.002, rtol=0.1),
 ]
 
 

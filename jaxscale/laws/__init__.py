@@ -3,9 +3,11 @@
 from ._broken_power_law import BrokenPowerLaw
 from ._chinchilla import Chinchilla
 from ._data_constrained import DataConstrained
+from ._exp_mixing import ExpMixing
 from ._kaplan import Kaplan
 from ._overtraining import Overtraining
 from ._power_law import PowerLaw
+from ._precision import Precision
 
 _BY_NAME = {
     "power_law": PowerLaw,
@@ -15,6 +17,8 @@ _BY_NAME = {
     "bnsl": BrokenPowerLaw,
     "data_constrained": DataConstrained,
     "overtraining": Overtraining,
+    "exp_mixing": ExpMixing,
+    "precision": Precision,
 }
 
 
@@ -26,4 +30,4 @@ def get(name: str):
     return _BY_NAME[key]
 
 
-__all__ = ["BrokenPowerLaw", "Chinchilla", "DataConstrained", "Kaplan", "Overtraining", "PowerLaw", "get"]
+__all__ = ["BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing", "Kaplan", "Overtraining", "PowerLaw", "Precision", "get"]

@@ -1,0 +1,194 @@
+"""`OptimalMixture`: the data-mixture weights that minimise a fitted mixture law, under availability limits.
+
+The weights live on the simplex, each capped by what its domain can supply: h_j D <= max_epochs * U_j, so
+h_j <= cap_j. The solver is projected gradient descent on that capped simplex (the Euclidean projection
+found by bisection on its threshold), trying step lengths 1, 1/2, ..., 2^-19 at every iteration and keeping
+the best point. The laws shipped (ExpMixing, MixtureAdditive) are convex in h, and so are their sums and
+maxima: the answer is the global optimum.
+"""
+
+from collections.abc import Mapping, Sequence
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from ._law import AbstractLaw
+from .laws._mixture import AbstractMixtureLaw
+
+COMBINE = ("sum", "worst")
+# Sharpness of the smooth maximum that stands in for the worst domain's loss (in loss units).
+WORST_TEMPERATURE = 1e-4
+
+
+class OptimalMixture(eqx.Module):
+    """Minimise a mixture law's loss over the mixture weights h (one per domain, summing to 1).
+
+    Pass `allocate` one law, or a list of laws (one per target domain, e.g. one `ExpMixing` fit per
+    validation set), all over the same domains. With a list, `combine="sum"` minimises the sum of the
+    targets' losses weighted by `target_weights` (default equal), `combine="worst"` the largest of them.
+    A batch of laws (bootstrap refits, posterior draws, many problems) is solved member by member, vmapped.
+
+    Args:
+        N, D: model size and training tokens, for laws that take them (`MixtureAdditive`); `D` also sets the
+            availability limits. Arrays are swept: one answer per entry.
+        unique_tokens: domain -> tokens available. Each domain's weight is capped at
+            max_epochs * unique_tokens / D; domains not named are unlimited.
+        max_epochs: how many times a domain's data may be repeated.
+        iterations: projected-gradient iterations.
+    """
+
+    N: float | None = None
+    D: float | None = None
+    combine: str = "sum"
+    target_weights: Sequence[float] | None = None
+    unique_tokens: Mapping[str, float] | None = eqx.field(default=None, static=True)
+    max_epochs: float = 1.0
+    iterations: int = eqx.field(default=300, static=True)
+
+    def __check_init__(self):
+        if self.combine not in COMBINE:
+            raise ValueError(f"combine must be one of {COMBINE}, got {self.combine!r}.")
+        for name in ("N", "D"):
+            value = getattr(self, name)
+            if value is not None and not np.all(np.asarray(value) > 0):
+                raise ValueError(f"{name} must be > 0, got {value}.")
+        if not self.max_epochs > 0:
+            raise ValueError(f"max_epochs must be > 0, got {self.max_epochs}.")
+        if self.unique_tokens is not None:
+            if self.D is None:
+                raise ValueError("availability limits (unique_tokens) need the training tokens D: pass D=...")
+            bad = {k: v for k, v in self.unique_tokens.items() if not v > 0}
+            if bad:
+                raise ValueError(f"unique_tokens must be > 0; got {bad}.")
+
+
+class MixtureAllocation(eqx.Module):
+    """The outcome of an `OptimalMixture` problem: `weights` (..., domains), the combined `loss` there and
+    each target law's `losses` (..., targets); leading axes are the batch of laws, then swept N / D."""
+
+    weights: jax.Array
+    loss: jax.Array
+    losses: jax.Array
+    domains: tuple[str, ...] = eqx.field(static=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per problem: the weight of each domain and the loss."""
+        weights = np.asarray(self.weights).reshape(-1, len(self.domains))
+        frame = pd.DataFrame(weights, columns=list(self.domains))
+        frame["loss"] = np.asarray(self.loss).reshape(-1)
+        return frame
+
+
+def optimal_mixture(laws, problem: OptimalMixture) -> MixtureAllocation:
+    """Solves `problem` for one mixture law or a list of them (see `OptimalMixture`)."""
+    laws = _check_laws(laws)
+    domains = type(laws[0]).domains
+    caps = _caps(domains, problem)
+    weights = _target_weights(problem, len(laws))
+    batched = bool(laws[0].batch_shape)
+    scales = {k: jnp.asarray(getattr(problem, k), float) for k in ("N", "D") if getattr(problem, k) is not None}
+    needed = sorted(set(type(laws[0]).scale_inputs) - set(scales))
+    if needed:
+        raise ValueError(f"{type(laws[0]).__name__} takes {list(type(laws[0]).scale_inputs)}: pass {needed} to OptimalMixture.")
+    return _solve(tuple(laws), scales, jnp.asarray(caps), jnp.asarray(weights), problem.combine, problem.iterations, batched, domains)
+
+
+def _check_laws(laws) -> list:
+    laws = [laws] if isinstance(laws, AbstractLaw) else list(laws)
+    if not laws or not all(isinstance(law, AbstractMixtureLaw) for law in laws):
+        raise TypeError("OptimalMixture needs fitted mixture laws (ExpMixing, MixtureAdditive): one, or a list of them.")
+    domains = {type(law).domains for law in laws}
+    if len(domains) > 1:
+        raise ValueError("every law in the list must be over the same domains, in the same order.")
+    if len({law.batch_shape for law in laws}) > 1:
+        raise ValueError("every law in the list must have the same batch shape.")
+    return laws
+
+
+def _caps(domains, problem) -> np.ndarray:
+    """Each domain's largest weight; an error naming the domains when together they cannot supply D."""
+    caps = np.ones(len(domains))
+    if problem.unique_tokens is None:
+        return caps
+    unknown = sorted(set(problem.unique_tokens) - set(domains))
+    if unknown:
+        raise ValueError(f"unique_tokens names {unknown}, which are not domains of the law; they are {list(domains)}.")
+    D = float(np.max(problem.D))
+    for j, domain in enumerate(domains):
+        if domain in problem.unique_tokens:
+            caps[j] = min(1.0, problem.max_epochs * problem.unique_tokens[domain] / D)
+    if caps.sum() < 1:
+        limited = ", ".join(f"{d} <= {c:.3g}" for d, c in zip(domains, caps))
+        raise ValueError(
+            f"infeasible: at D = {D:.3g} tokens and max_epochs = {problem.max_epochs}, the domains can supply only "
+            f"{caps.sum():.3g} of the mixture ({limited}). Raise max_epochs, lower D or add data."
+        )
+    return caps
+
+
+def _target_weights(problem, n_targets) -> np.ndarray:
+    if problem.target_weights is None:
+        return np.full(n_targets, 1.0 / n_targets)
+    weights = np.asarray(problem.target_weights, float)
+    if weights.shape != (n_targets,) or np.any(weights < 0) or not weights.sum() > 0:
+        raise ValueError(f"target_weights must be {n_targets} non-negative numbers (one per law), not all 0; got {problem.target_weights}.")
+    return weights
+
+
+@eqx.filter_jit
+def _solve(laws, scales, caps, target_weights, combine, iterations, batched, domains):
+    def losses_at(laws, scale, h):
+        x = {**scale, **{d: h[j] for j, d in enumerate(domains)}}
+        return jnp.stack([law(x) for law in laws])
+
+    def solve_one(laws, scale):
+        def objective(h):
+            losses = losses_at(laws, scale, h)
+            if combine == "sum":
+                return target_weights @ losses
+            return WORST_TEMPERATURE * jax.nn.logsumexp(losses / WORST_TEMPERATURE)
+
+        h = _minimize_on_capped_simplex(objective, caps, iterations)
+        losses = losses_at(laws, scale, h)
+        loss = target_weights @ losses if combine == "sum" else jnp.max(losses)
+        return MixtureAllocation(h, loss, losses, domains)
+
+    swept = {k: v for k, v in scales.items() if v.ndim}
+    solve = solve_one
+    if swept:
+        axes = {k: (0 if v.ndim else None) for k, v in scales.items()}
+        solve = jax.vmap(solve, in_axes=(None, axes))
+    if batched:
+        solve = jax.vmap(solve, in_axes=(0, None))
+    return solve(laws, scales)
+
+
+def _minimize_on_capped_simplex(f, caps, iterations):
+    lengths = 0.5 ** jnp.arange(20.0)
+    h0 = project_capped_simplex(jnp.full(caps.shape, 1.0 / caps.shape[0]), caps)
+
+    def step(_, h):
+        g = jax.grad(f)(h)
+        trials = jax.vmap(lambda s: project_capped_simplex(h - s * g, caps))(lengths)
+        values = jax.vmap(f)(trials)
+        best = jnp.argmin(jnp.where(jnp.isnan(values), jnp.inf, values))
+        return jnp.where(values[best] < f(h), trials[best], h)
+
+    return jax.lax.fori_loop(0, iterations, step, h0)
+
+
+def project_capped_simplex(v, caps, iterations: int = 60):
+    """The point of {0 <= h <= caps, sum h = 1} nearest to v: h = clip(v - tau, 0, caps), tau by bisection."""
+    lo, hi = jnp.min(v - caps), jnp.max(v)
+
+    def halve(_, bracket):
+        a, b = bracket
+        tau = 0.5 * (a + b)
+        over = jnp.sum(jnp.clip(v - tau, 0.0, caps)) > 1.0
+        return jnp.where(over, tau, a), jnp.where(over, b, tau)
+
+    a, b = jax.lax.fori_loop(0, iterations, halve, (lo, hi))
+    return jnp.clip(v - 0.5 * (a + b), 0.0, caps)
