@@ -57,7 +57,8 @@ def allocate(
     """Solves `problem` (a `jaxscale.problems` module) for a fitted `law` or a batch of laws.
 
     `OptimalMixture` asks for mixture weights instead of N and D, and takes a law or a list of laws (one per
-    target domain); see its documentation.
+    target domain); `ComputeOptimalPrecision` adds the training bits to N and D, and `PostTrainingPrecision`
+    asks for D alone; see their documentation.
 
     The problem's constraint fixes log D for each log N; the objective of log N is evaluated on a `grid` over
     `n_range` (which also bounds N: a deployment-size cap is `n_range=(1e3, cap)`; `d_range` likewise bounds
@@ -70,8 +71,14 @@ def allocate(
     >>> f"{float(best.N):.3g}", round(float(best.tokens_per_parameter), 1)
     ('9.72e+10', 17.7)
     """
+    from ._precision_allocation import ComputeOptimalPrecision, PostTrainingPrecision, solve_compute_optimal_precision, solve_post_training_precision
+
     if isinstance(problem, OptimalMixture):
         return optimal_mixture(law, problem)
+    if isinstance(problem, ComputeOptimalPrecision):
+        return solve_compute_optimal_precision(law, problem, n_range)
+    if isinstance(problem, PostTrainingPrecision):
+        return solve_post_training_precision(law, problem)
     return _solve(law, problem, *_solver_settings(law, problem, n_range, d_range, grid, steps))
 
 

@@ -206,10 +206,12 @@ class InferenceAware(AbstractLossTarget):
         return jnp.log(self.cost(n, d) + 2.0 * n * self.inference_tokens)
 
 
-from ._optimal_mixture import OptimalMixture  # noqa: E402  (mixture weights instead of N and D)
+# Problems with other unknowns than (N, D): mixture weights, bit widths.
+from ._optimal_mixture import OptimalMixture  # noqa: E402
+from ._precision_allocation import ComputeOptimalPrecision, PostTrainingPrecision, six_nd_bits  # noqa: E402
 
 __all__ = [
-    "OptimalMixture",
+    "OptimalMixture", "ComputeOptimalPrecision", "PostTrainingPrecision", "six_nd_bits",
     "AbstractComputeBudget",
     "AbstractLossTarget",
     "AbstractProblem",

@@ -19,8 +19,8 @@ class Precision(AbstractLaw):
 
     P_w, P_a, P_kv are the training bits of weights, activations and the KV cache (map one column to all three
     for a single training precision: `inputs={"P_w": "P", "P_a": "P", "P_kv": "P"}`); P_post is the bit width
-    the weights are quantized to after training (use the training precision, e.g. 16, for no quantization:
-    the term then vanishes). The offsets n_x are the paper's Table 2 "hidden offsets" (its main-text formulas
+    the weights are quantized to after training (for none, pass a large value such as 64: the term then
+    vanishes; 16 leaves a negligible 1e-12 of it). The offsets n_x are the paper's Table 2 "hidden offsets" (its main-text formulas
     drop them); with them, its published constants give the paper's compute-optimal 7 bits. Its offset b of
     the post-training term only rescales C_T (C_T e^b), so it is folded into C_T here. Degradation grows
     with D / N: more data makes a model harder to quantize. The paper's extra "robustification" factor for
@@ -97,10 +97,10 @@ class Precision(AbstractLaw):
         terms = [
             jnp.log(self.A) - self.alpha * log_n_eff,
             jnp.log(self.B) - self.beta * log_d,
-            jnp.broadcast_to(jnp.log(self.E), jnp.shape(log_d)),
+            jnp.log(self.E),
             jnp.log(self.C_T) - x["P_post"] / self.gamma_post + self.gamma_D * log_d - self.gamma_N * log_n_eff,
         ]
-        return logsumexp(jnp.stack(terms), axis=0)
+        return logsumexp(jnp.stack(jnp.broadcast_arrays(*terms)), axis=0)
 
     def start_ranges(self, target, inputs):
         return {
