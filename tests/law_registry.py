@@ -15,6 +15,7 @@ class Case:
     design: dict  # input name -> (n,) array
     noise: float  # sd of multiplicative (log-space) noise
     rtol: float  # parameter recovery tolerance (relative)
+    fit_options: dict = dataclasses.field(default_factory=dict)  # beyond js.fit's defaults, where a law needs them
 
 
 def _chinchilla_design():
@@ -51,6 +52,14 @@ def _mixture_design():
     return dict(zip(MIXTURE_DOMAINS, h.T))
 
 
+def _mixture_scale_design():
+    """Dirichlet mixtures of three domains at 4 x 4 model sizes and token counts."""
+    rng = np.random.default_rng(2)
+    N, D = (a.ravel() for a in np.meshgrid(np.geomspace(1e8, 3e9, 4), np.geomspace(2e9, 6e10, 4)))
+    h = rng.dirichlet(np.ones(3), (len(N), 25)).reshape(-1, 3)
+    return {"N": np.repeat(N, 25), "D": np.repeat(D, 25), **dict(zip(MIXTURE_DOMAINS[:3], h.T))}
+
+
 CASES = [
     Case("power_law", js.PowerLaw(E=jnp.asarray(1.7), A=jnp.asarray(400.0), alpha=jnp.asarray(0.35)),
          {"x": np.geomspace(1e5, 1e9, 40)}, noise=0.002, rtol=0.1),
@@ -72,6 +81,10 @@ CASES = [
     Case("precision", js.laws.Precision.kumar_2024(), _precision_design(), noise=0.002, rtol=0.2),
     Case("exp_mixing", js.laws.ExpMixing.over(MIXTURE_DOMAINS)(c=jnp.asarray(2.5), t=jnp.array([0.2, -0.5, 0.6, -1.0, 0.4])),
          _mixture_design(), noise=0.002, rtol=0.1),
+    Case("mixture_additive", js.laws.MixtureAdditive.over(MIXTURE_DOMAINS[:3])(
+        E=jnp.asarray(1.7), A=jnp.asarray(400.0), B=jnp.asarray(2000.0), alpha=jnp.asarray(0.34), beta=jnp.asarray(0.28),
+        C=jnp.array([1.0, 2.0, 0.5]), gamma=jnp.array([0.4, 0.6, 0.3])), _mixture_scale_design(), noise=0.002, rtol=0.2,
+        fit_options={"n_refine": 64}),  # several local minima: more refined restarts find the best one repeatedly
 ]
 
 

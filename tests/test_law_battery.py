@@ -50,7 +50,7 @@ def test_gradients_are_finite(case):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_recovers_parameters_from_noisy_synthetic_data(case):
     frame = synthetic_frame(case)
-    result = js.fit(template_of(case), frame, loss=js.LogSquared())
+    result = js.fit(template_of(case), frame, loss=js.LogSquared(), **case.fit_options)
     for name in case.law.parameter_names():
         true, fitted = np.asarray(getattr(case.law, name)), np.asarray(getattr(result.law, name))
         np.testing.assert_allclose(fitted, true, rtol=case.rtol, err_msg=f"{case.name}.{name}")
@@ -62,9 +62,9 @@ def test_recovers_parameters_from_noisy_synthetic_data(case):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_second_fit_of_the_same_shape_compiles_nothing(case):
     frame = synthetic_frame(case, seed=1)
-    js.fit(template_of(case), frame, loss=js.LogSquared())
+    js.fit(template_of(case), frame, loss=js.LogSquared(), **case.fit_options)
     other = synthetic_frame(case, seed=2)  # same shapes, other values
     with compile_timer() as timer:
-        result = js.fit(template_of(case), other, loss=js.LogSquared())
+        result = js.fit(template_of(case), other, loss=js.LogSquared(), **case.fit_options)
     assert timer.compiles == 0
     assert result.compile_seconds == 0.0

@@ -5,6 +5,7 @@ from ._chinchilla import Chinchilla
 from ._data_constrained import DataConstrained
 from ._exp_mixing import ExpMixing
 from ._kaplan import Kaplan
+from ._mixture_additive import MixtureAdditive
 from ._overtraining import Overtraining
 from ._power_law import PowerLaw
 from ._precision import Precision
@@ -19,6 +20,7 @@ _BY_NAME = {
     "overtraining": Overtraining,
     "exp_mixing": ExpMixing,
     "precision": Precision,
+    "mixture_additive": MixtureAdditive,
 }
 
 
@@ -30,4 +32,4 @@ def get(name: str):
     return _BY_NAME[key]
 
 
-__all__ = ["BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing", "Kaplan", "Overtraining", "PowerLaw", "Precision", "get"]
+__all__ = ["BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing", "Kaplan", "MixtureAdditive", "Overtraining", "PowerLaw", "Precision", "get"]

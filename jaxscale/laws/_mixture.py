@@ -7,8 +7,9 @@ import numpy as np
 
 from .._law import AbstractLaw
 
-# Weights may be rounded when stored: a row may miss summing to 1 by this much.
-SUM_TOLERANCE = 1e-3
+# Weights are often stored rounded (RegMix: 3 decimals over 17 domains, sums 0.996-1.003): a row may miss
+# summing to 1 by this much.
+SUM_TOLERANCE = 1e-2
 
 
 class AbstractMixtureLaw(AbstractLaw):
@@ -16,7 +17,7 @@ class AbstractMixtureLaw(AbstractLaw):
 
     The domains are named when the law is made: `ExpMixing.over(["github", "arxiv", ...])` is a law class
     whose inputs are those columns (plus the law's own, such as N and D). Weights are checked on reading:
-    non-negative and summing to 1 (within 1e-3) in every row.
+    non-negative and summing to 1 (within 0.01) in every row.
     """
 
     domains: ClassVar[tuple[str, ...]] = ()
