@@ -71,7 +71,12 @@ def allocate(
     >>> f"{float(best.N):.3g}", round(float(best.tokens_per_parameter), 1)
     ('9.72e+10', 17.7)
     """
-    from ._precision_allocation import ComputeOptimalPrecision, PostTrainingPrecision, solve_compute_optimal_precision, solve_post_training_precision
+    from ._precision_allocation import (
+        ComputeOptimalPrecision,
+        PostTrainingPrecision,
+        solve_compute_optimal_precision,
+        solve_post_training_precision,
+    )
 
     if isinstance(problem, OptimalMixture):
         return optimal_mixture(law, problem)

@@ -15,7 +15,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="jaxscale", description="Fit, quantify and act on scaling laws.")
     commands = parser.add_subparsers(dest="command", required=True)
     data = argparse.ArgumentParser(add_help=False)
-    data.add_argument("data", help="a built-in dataset name (chinchilla, revisiting, porian_isoflop) or a CSV file")
+    data.add_argument("data", help="a built-in dataset name (see jaxscale.datasets.names()) or a CSV file")
     data.add_argument("--target", default="loss", help="column to fit (default: loss)")
     data.add_argument("--all-points", action="store_true", help="chinchilla: use all 245 points, not Epoch's 240")
     law = argparse.ArgumentParser(add_help=False)
@@ -44,6 +44,18 @@ def main(argv=None) -> int:
     alloc_parser.add_argument("--points", type=int, default=13, help="budgets on the frontier (default 13)")
     alloc_parser.add_argument("-n", type=int, default=1000, help="bootstrap refits for the interval (default 1000)")
     alloc_parser.add_argument("--plot", metavar="PNG", help="with --frontier: save N* and D* against compute, with the band")
+    alloc_parser.add_argument("--precision", action="store_true",
+                              help="also choose the training bits (cost 6 N D P / 16); data 'kumar_2024' uses Kumar et al.'s published law")
+    mixture = argparse.ArgumentParser(add_help=False)
+    mixture.add_argument("--law", default="mixture_additive", help="exp_mixing or mixture_additive (default)")
+    mixture.add_argument("--domains", help="weight columns, comma-separated (regmix: its 17 domains)")
+    mix_parser = commands.add_parser("mixture", help="fit a data-mixture law, or find the mixture that minimises it")
+    mix_actions = mix_parser.add_subparsers(dest="action", required=True)
+    mix_actions.add_parser("fit", parents=[data, mixture], help="fit the law (regmix: also rank the 256 held-out runs)")
+    optimize_parser = mix_actions.add_parser("optimize", parents=[data, mixture], help="fit, then the mixture minimising the target")
+    optimize_parser.add_argument("--tokens", type=float, help="training tokens D (needed with --unique-tokens)")
+    optimize_parser.add_argument("--unique-tokens", action="append", default=[], metavar="DOMAIN=TOKENS", help="a domain's available tokens")
+    optimize_parser.add_argument("--max-epochs", type=float, default=1.0, help="repeats allowed per domain (default 1)")
     infer_parser = commands.add_parser("infer", parents=[data], help="Bayesian posterior (NUTS) of a law's parameters")
     infer_parser.add_argument("--law", default="chinchilla", help="law name (default chinchilla)")
     infer_parser.add_argument("--likelihood", choices=("normal", "student_t"), default="normal")
@@ -56,7 +68,7 @@ def main(argv=None) -> int:
     infer_parser.add_argument("--budget", type=float, default=1e24, help="predict at the compute-optimal point of this budget")
     args = parser.parse_args(argv)
     try:
-        commands_by_name = {"fit": _fit, "bootstrap": _bootstrap, "isoflop": _isoflop, "allocate": _allocate, "infer": _infer}
+        commands_by_name = {"fit": _fit, "bootstrap": _bootstrap, "isoflop": _isoflop, "allocate": _allocate, "infer": _infer, "mixture": _mixture}
         return commands_by_name[args.command](args)
     except (ValueError, TypeError, KeyError) as error:
         print(f"jaxscale: error: {error}", file=sys.stderr)
@@ -131,6 +143,8 @@ def _allocate(args) -> int:
         budgets = np.geomspace(float(lo), float(hi), args.points)
     else:
         budgets = np.asarray([args.budget])
+    if args.precision:
+        return _allocate_precision(args, budgets)
     data, source = _load(args)
     law = js.laws.get(args.law)
     with warnings.catch_warnings(record=True) as caught:
@@ -196,6 +210,71 @@ def _infer(args) -> int:
     return 0
 
 
+def _allocate_precision(args, budgets) -> int:
+    import pandas as pd
+
+    import jaxscale as js
+
+    if args.data == "kumar_2024":
+        law, source = js.laws.Precision.kumar_2024(), "Kumar et al. 2024's published constants"
+    else:
+        data, source = _load(args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", js.FitWarning)
+            law = js.fit(js.laws.get(args.law if args.law != "chinchilla" else "precision"), data, **_fit_options(args)).law
+        _print_warnings(caught)
+    best = js.allocate(law, js.problems.ComputeOptimalPrecision(budgets))
+    table = best.to_frame()
+    table.insert(0, "C", budgets)
+    print(f"Compute-optimal N, D and training bits (cost 6 N D P / 16 = C) from {source}:")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return 0
+
+
+def _mixture(args) -> int:
+    import numpy as np
+
+    import jaxscale as js
+
+    if args.data == "regmix":
+        data = js.datasets.load("regmix").assign(N=1e6, D=1e9)
+        held_out = data[(data.scale == "1M") & (data.split == "test")]
+        data, source = data[(data.scale == "1M") & (data.split == "train")], "RegMix's 512 training runs at 1M (N = 1e6, D = 1e9)"
+        domains = _names(args.domains) or list(js.datasets.REGMIX_DOMAINS)
+        target = "loss_pile_cc" if args.target == "loss" else args.target
+    else:
+        data, source = _load(args)
+        held_out, domains, target = None, _names(args.domains), args.target
+        if not domains:
+            raise ValueError("name the weight columns: --domains a,b,c")
+    law = js.laws.get(args.law).over(domains)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", js.FitWarning)
+        result = js.fit(law, data, target=target)
+    print(f"{type(result.law).__name__} for {target}, fitted to {source}: objective {result.objective:.6g}")
+    if args.action == "fit":
+        print(result.to_frame().T.to_string(header=False, float_format=lambda v: f"{v:.5g}"))
+        if held_out is not None:
+            from scipy.stats import spearmanr
+
+            rho = spearmanr(result.law.predict(held_out), held_out[target]).statistic
+            print(f"Spearman rho on the 256 held-out 1M runs: {100 * rho:.2f} (x 100)")
+    else:
+        limits = {domain: float(tokens) for domain, tokens in (_pair(text, "--unique-tokens DOMAIN=TOKENS") for text in args.unique_tokens)}
+        scale = {k: float(np.median(data[k])) for k in ("N", "D") if k in type(result.law).scale_inputs}
+        if args.tokens is not None:
+            scale["D"] = args.tokens
+        problem = js.problems.OptimalMixture(**scale, unique_tokens=limits or None, max_epochs=args.max_epochs)
+        best = js.allocate(result.law, problem)
+        print(f"mixture minimising {target} (weights > 0.1%), predicted loss {float(best.loss):.4f}:")
+        for domain, weight in sorted(zip(domains, np.asarray(best.weights)), key=lambda item: -item[1]):
+            if weight > 1e-3:
+                print(f"  {domain:24s} {weight:.3f}")
+    _print_warnings(caught)
+    return 0
+
+
 def _names(text: str | None) -> list[str]:
     """A comma-separated command-line list as names ("" or None: none)."""
     return [name.strip() for name in (text or "").split(",") if name.strip()]
@@ -253,11 +332,11 @@ def _fit(args) -> int:
     return 0
 
 
-def _pair(text: str) -> tuple[str, str]:
-    name, sep, column = text.partition("=")
-    if not sep or not name or not column:
-        raise ValueError(f"--input takes NAME=COLUMN, got {text!r}.")
-    return name, column
+def _pair(text: str, usage: str = "--input NAME=COLUMN") -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise ValueError(f"{usage.split()[0]} takes {usage.split()[1]}, got {text!r}.")
+    return name, value
 
 
 if __name__ == "__main__":

@@ -208,7 +208,11 @@ class InferenceAware(AbstractLossTarget):
 
 # Problems with other unknowns than (N, D): mixture weights, bit widths.
 from ._optimal_mixture import OptimalMixture  # noqa: E402
-from ._precision_allocation import ComputeOptimalPrecision, PostTrainingPrecision, six_nd_bits  # noqa: E402
+from ._precision_allocation import (  # noqa: E402
+    ComputeOptimalPrecision,
+    PostTrainingPrecision,
+    six_nd_bits,
+)
 
 __all__ = [
     "OptimalMixture", "ComputeOptimalPrecision", "PostTrainingPrecision", "six_nd_bits",

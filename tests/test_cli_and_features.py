@@ -1,3 +1,5 @@
+import re
+
 import jax.numpy as jnp
 import numpy as np
 import optax
@@ -136,3 +138,22 @@ def test_gadre_overtraining_dataset_has_the_papers_grid():
     assert sorted(df["N"].unique().round(-5)) == [10600000.0, 78900000.0, 153700000.0, 411600000.0, 1439800000.0, 6889400000.0]
     np.testing.assert_allclose(df["M"], df["D"] / df["N"], rtol=1e-6)
     assert (df["N"] > 1e9).sum() == 9 and df["loss"].between(2.0, 8.0).all()
+
+
+def test_cli_allocate_precision_with_kumars_law(capsys):
+    assert main(["allocate", "kumar_2024", "--precision", "--budget", "1e21"]) == 0
+    out = capsys.readouterr().out
+    assert "training bits" in out and " 7.002 " in out
+
+
+@pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
+def test_cli_mixture_fit_and_optimize_on_regmix(capsys):
+    assert main(["mixture", "fit", "regmix", "--law", "exp_mixing"]) == 0
+    assert re.search(r"Spearman rho on the 256 held-out 1M runs: 9\d\.\d\d", capsys.readouterr().out)
+    argv = ["mixture", "optimize", "regmix", "--law", "exp_mixing", "--tokens", "1e9", "--unique-tokens", "pile_cc=5e8"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"pile_cc\s+0\.500", out)
+    # Two of the 17 domains are not a mixture: the error says so, before fitting.
+    assert main(argv + ["--domains", "pile_cc,arxiv"]) == 2
+    assert "mixture weights must sum to 1 in every row; 511 row(s) do not" in capsys.readouterr().err

@@ -10,7 +10,11 @@ import pandas as pd
 import pytest
 
 import jaxscale as js
-from jaxscale.problems import ComputeOptimalPrecision, OptimalMixture, PostTrainingPrecision
+from jaxscale.problems import (
+    ComputeOptimalPrecision,
+    OptimalMixture,
+    PostTrainingPrecision,
+)
 
 KUMAR = js.laws.Precision.kumar_2024()
 

@@ -12,6 +12,10 @@ Neyshabur and Zhai, NeurIPS 2022), Apache-2.0 / MIT (see revisiting.PROVENANCE.m
 `load("porian_isoflop")`: the 1,745 isoFLOP training runs of Porian et al. 2024 ("Resolving Discrepancies in
 Compute-Optimal Scaling of Language Models") in 15 configurations, MIT (see porian_isoflop.PROVENANCE.md).
 
+`load("regmix")`: the mixture sweeps of Liu et al. 2024 ("RegMix"): 768 runs of 1M-parameter models over 17
+Pile domains, the 256 held-out mixtures again at 60M and 64 runs at 1B, with 13 validation losses; MIT (see
+regmix.PROVENANCE.md).
+
 `load("gadre_overtraining")`: the 104 models of Gadre et al. 2024 ("Language models scale reliably with
 over-training and on downstream tasks") on three corpora, with their C4 validation loss, MIT (see
 gadre_overtraining.PROVENANCE.md).
@@ -22,7 +26,12 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-_NAMES = ("chinchilla", "revisiting", "porian_isoflop", "gadre_overtraining")
+_NAMES = ("chinchilla", "revisiting", "porian_isoflop", "gadre_overtraining", "regmix")
+REGMIX_DOMAINS = (
+    "arxiv", "freelaw", "nih_exporter", "pubmed_central", "wikipedia_en", "dm_mathematics", "github", "philpapers",
+    "stackexchange", "enron_emails", "gutenberg_pg_19", "pile_cc", "ubuntu_irc", "europarl", "hackernews",
+    "pubmed_abstracts", "uspto_backgrounds",
+)
 
 
 def names() -> tuple[str, ...]:
@@ -37,6 +46,8 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
     `loss` and `training` (1: fit on it, 0: extrapolation target); 19,595 rows, 92 curves.
     "porian_isoflop" has `config` (dataset/hparams/warmup/decay/param_count/loss_split), `C` (FLOPs
     budget), `N`, `D` and `loss`; 1,745 rows, 15 configurations.
+    "regmix" has `scale` (1M, 60M, 1B), `split` (train, test), `run`, one weight column per domain of
+    `REGMIX_DOMAINS` and 13 validation losses `loss_<domain>`; 1,088 rows.
     "gadre_overtraining" has `corpus` (c4_original, rpj, rw_original), `model`, `N`, `D`, `M` (= D / N) and
     `loss` (C4 validation loss); 104 rows: per corpus 31-32 models of 10.6M-411.6M parameters and 3 of 1.4B-6.9B.
 
@@ -54,6 +65,8 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
         return _revisiting()
     if name == "porian_isoflop":
         return _porian_isoflop()
+    if name == "regmix":
+        return _regmix()
     if name == "gadre_overtraining":
         raw = _read("gadre_overtraining.csv")
         return pd.DataFrame({"corpus": raw["dataset"], "model": raw["model"], "N": raw["params"], "D": raw["tokens"],
@@ -80,6 +93,22 @@ def _revisiting() -> pd.DataFrame:
     frame["curve"] = frame["domain"] + "/" + frame["task"] + "/" + frame["model"]
     frame["x"], frame["loss"], frame["training"] = raw["Seen Examples"], raw["Loss"], raw["Training"]
     return frame
+
+
+def _regmix() -> pd.DataFrame:
+    parts = [("1M", "train", "train_mixture_1m", "train_pile_loss_1m"), ("1M", "test", "test_mixture_1m", "test_pile_loss_1m"),
+             ("60M", "test", "test_mixture_1m", "test_pile_loss_60m"), ("1B", "test", "test_mixture_1B", "test_pile_loss_1B")]
+    frames = []
+    for scale, split, mixture, losses in parts:
+        weights = _read(f"regmix_{mixture}.csv").set_index("index")
+        weights.columns = [c.removeprefix("train_the_pile_") for c in weights.columns]
+        loss = _read(f"regmix_{losses}.csv").set_index("index")
+        loss.columns = ["loss_" + c.removeprefix("metric/the_pile_").removesuffix("_val_loss") for c in loss.columns]
+        frame = weights.join(loss, how="inner").rename_axis("run").reset_index()
+        frame.insert(0, "split", split)
+        frame.insert(0, "scale", scale)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _porian_isoflop() -> pd.DataFrame:
