@@ -86,14 +86,14 @@ def optimal_mixture(laws, problem: OptimalMixture) -> MixtureAllocation:
     """Solves `problem` for one mixture law or a list of them (see `OptimalMixture`)."""
     laws = _check_laws(laws)
     domains = type(laws[0]).domains
-    caps = _caps(domains, problem)
+    supply = _supply(domains, problem)
     weights = _target_weights(problem, len(laws))
     batched = bool(laws[0].batch_shape)
     scales = {k: jnp.asarray(getattr(problem, k), float) for k in ("N", "D") if getattr(problem, k) is not None}
     needed = sorted(set(type(laws[0]).scale_inputs) - set(scales))
     if needed:
         raise ValueError(f"{type(laws[0]).__name__} takes {list(type(laws[0]).scale_inputs)}: pass {needed} to OptimalMixture.")
-    return _solve(tuple(laws), scales, jnp.asarray(caps), jnp.asarray(weights), problem.combine, problem.iterations, batched, domains)
+    return _solve(tuple(laws), scales, jnp.asarray(supply), jnp.asarray(weights), problem.combine, problem.iterations, batched, domains)
 
 
 def _check_laws(laws) -> list:
@@ -108,25 +108,27 @@ def _check_laws(laws) -> list:
     return laws
 
 
-def _caps(domains, problem) -> np.ndarray:
-    """Each domain's largest weight; an error naming the domains when together they cannot supply D."""
-    caps = np.ones(len(domains))
+def _supply(domains, problem) -> np.ndarray:
+    """Each domain's token supply max_epochs * unique_tokens (inf where unlimited); an error naming the domains
+    when, at the largest D asked for, together they cannot supply it."""
+    supply = np.full(len(domains), np.inf)
     if problem.unique_tokens is None:
-        return caps
+        return supply
     unknown = sorted(set(problem.unique_tokens) - set(domains))
     if unknown:
         raise ValueError(f"unique_tokens names {unknown}, which are not domains of the law; they are {list(domains)}.")
-    D = float(np.max(problem.D))
     for j, domain in enumerate(domains):
         if domain in problem.unique_tokens:
-            caps[j] = min(1.0, problem.max_epochs * problem.unique_tokens[domain] / D)
+            supply[j] = problem.max_epochs * problem.unique_tokens[domain]
+    D = float(np.max(problem.D))
+    caps = np.minimum(1.0, supply / D)
     if caps.sum() < 1:
         limited = ", ".join(f"{d} <= {c:.3g}" for d, c in zip(domains, caps))
         raise ValueError(
             f"infeasible: at D = {D:.3g} tokens and max_epochs = {problem.max_epochs}, the domains can supply only "
             f"{caps.sum():.3g} of the mixture ({limited}). Raise max_epochs, lower D or add data."
         )
-    return caps
+    return supply
 
 
 def _target_weights(problem, n_targets) -> np.ndarray:
@@ -139,7 +141,7 @@ def _target_weights(problem, n_targets) -> np.ndarray:
 
 
 @eqx.filter_jit
-def _solve(laws, scales, caps, target_weights, combine, iterations, batched, domains):
+def _solve(laws, scales, supply, target_weights, combine, iterations, batched, domains):
     def losses_at(laws, scale, h):
         x = {**scale, **{d: h[j] for j, d in enumerate(domains)}}
         return jnp.stack([law(x) for law in laws])
@@ -151,6 +153,7 @@ def _solve(laws, scales, caps, target_weights, combine, iterations, batched, dom
                 return target_weights @ losses
             return WORST_TEMPERATURE * jax.nn.logsumexp(losses / WORST_TEMPERATURE)
 
+        caps = jnp.minimum(1.0, supply / scale["D"]) if "D" in scale else jnp.ones_like(supply)
         h = _minimize_on_capped_simplex(objective, caps, iterations)
         losses = losses_at(laws, scale, h)
         loss = target_weights @ losses if combine == "sum" else jnp.max(losses)

@@ -85,6 +85,11 @@ def test_optimal_mixture_beats_random_search_and_respects_availability():
     # Availability: d0 may supply at most 5% of 1e9 tokens.
     capped = js.allocate(laws, OptimalMixture(D=1e9, unique_tokens={"d0": 5e7}))
     assert float(capped.weights[0]) <= 0.05 + 1e-9 and float(capped.loss) >= float(best.loss)
+    # Swept over D, each scale gets its own cap: 5e7 tokens are half of a 1e8-token run.
+    swept = js.allocate(laws, OptimalMixture(D=np.array([1e8, 1e9]), unique_tokens={"d0": 5e7}))
+    assert swept.weights.shape == (2, 6)
+    np.testing.assert_allclose(np.asarray(swept.weights[1]), np.asarray(capped.weights), atol=1e-8)
+    assert float(swept.weights[0, 0]) > 0.05 and float(swept.loss[0]) < float(swept.loss[1])
 
 
 def test_optimal_mixture_is_vmapped_over_a_batch_of_laws():
