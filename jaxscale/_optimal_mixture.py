@@ -1,9 +1,8 @@
 """`OptimalMixture`: the data-mixture weights that minimise a fitted mixture law, under availability limits.
 
 The weights live on the simplex, each capped by what its domain can supply: h_j D <= max_epochs * U_j, so
-h_j <= cap_j. The solver is projected gradient descent on that capped simplex (the Euclidean projection
-found by bisection on its threshold), trying step lengths 1, 1/2, ..., 2^-19 at every iteration and keeping
-the best point. The laws shipped (ExpMixing, MixtureAdditive) are convex in h, and so are their sums and
+h_j <= cap_j. The solver is projected gradient descent on that capped simplex (the exact Euclidean projection,
+from the kinks of its piecewise-linear threshold equation), with an adaptive step length. The laws shipped (ExpMixing, MixtureAdditive) are convex in h, and so are their sums and
 maxima: the answer is the global optimum.
 """
 
@@ -170,28 +169,34 @@ def _solve(laws, scales, supply, target_weights, combine, iterations, batched, d
 
 
 def _minimize_on_capped_simplex(f, caps, iterations):
-    lengths = 0.5 ** jnp.arange(20.0)
+    """Projected gradient from the (projected) uniform mixture. Each iteration tries the last accepted step
+    length times 4, 2, 1, 1/2, ..., 1/32 and keeps the best trial if it improves, so the step length adapts
+    to the curvature without a tuning constant."""
+    factors = 2.0 ** jnp.arange(2.0, -6.0, -1.0)
     h0 = project_capped_simplex(jnp.full(caps.shape, 1.0 / caps.shape[0]), caps)
 
-    def step(_, h):
+    def step(_, state):
+        h, length = state
         g = jax.grad(f)(h)
-        trials = jax.vmap(lambda s: project_capped_simplex(h - s * g, caps))(lengths)
+        trials = jax.vmap(lambda s: project_capped_simplex(h - s * g, caps))(length * factors)
         values = jax.vmap(f)(trials)
         best = jnp.argmin(jnp.where(jnp.isnan(values), jnp.inf, values))
-        return jnp.where(values[best] < f(h), trials[best], h)
+        better = values[best] < f(h)
+        return jnp.where(better, trials[best], h), jnp.where(better, length * factors[best], length / 64)
 
-    return jax.lax.fori_loop(0, iterations, step, h0)
+    h, _ = jax.lax.fori_loop(0, iterations, step, (h0, jnp.asarray(1.0)))
+    return h
 
 
-def project_capped_simplex(v, caps, iterations: int = 60):
-    """The point of {0 <= h <= caps, sum h = 1} nearest to v: h = clip(v - tau, 0, caps), tau by bisection."""
-    lo, hi = jnp.min(v - caps), jnp.max(v)
+def project_capped_simplex(v, caps):
+    """The point of {0 <= h <= caps, sum h = 1} nearest to v: h = clip(v - tau, 0, caps).
 
-    def halve(_, bracket):
-        a, b = bracket
-        tau = 0.5 * (a + b)
-        over = jnp.sum(jnp.clip(v - tau, 0.0, caps)) > 1.0
-        return jnp.where(over, tau, a), jnp.where(over, b, tau)
-
-    a, b = jax.lax.fori_loop(0, iterations, halve, (lo, hi))
-    return jnp.clip(v - 0.5 * (a + b), 0.0, caps)
+    S(tau) = sum clip(v - tau, 0, caps) decreases piecewise linearly with kinks at v_j and v_j - caps_j; the
+    two kinks around S = 1 bracket tau, and linear interpolation between them is exact."""
+    kinks = jnp.concatenate([v, v - caps])
+    sums = jnp.sum(jnp.clip(v[None, :] - kinks[:, None], 0.0, caps), axis=1)
+    lo = jnp.max(jnp.where(sums >= 1.0, kinks, -jnp.inf))
+    hi = jnp.min(jnp.where(sums <= 1.0, kinks, jnp.inf))
+    s_lo, s_hi = (jnp.sum(jnp.clip(v - t, 0.0, caps)) for t in (lo, hi))
+    tau = jnp.where(s_lo > s_hi, lo + (s_lo - 1.0) * (hi - lo) / jnp.where(s_lo > s_hi, s_lo - s_hi, 1.0), lo)
+    return jnp.clip(v - tau, 0.0, caps)

@@ -92,6 +92,23 @@ def test_optimal_mixture_beats_random_search_and_respects_availability():
     assert float(swept.weights[0, 0]) > 0.05 and float(swept.loss[0]) < float(swept.loss[1])
 
 
+def test_optimal_mixture_is_exact_where_the_optimum_is_known():
+    # With caps, ExpMixing's loss c + exp(h . t) is least when the cheapest domains (lowest t) are filled to their
+    # caps in turn: a known optimum for 200 random laws.
+    domains = [f"d{j}" for j in range(17)]
+    t = np.random.default_rng(3).normal(0, 1, (200, 17))
+    batch = js.laws.ExpMixing.over(domains)(c=jnp.full(200, 2.0), t=jnp.asarray(t))
+    result = js.allocate(batch, OptimalMixture(D=1e9, unique_tokens={d: 1.5e8 for d in domains}))
+    exact = []
+    for row in t:
+        h, left = np.zeros(17), 1.0
+        for j in np.argsort(row):
+            h[j] = min(0.15, left)
+            left -= h[j]
+        exact.append(2.0 + np.exp(h @ row))
+    np.testing.assert_allclose(np.asarray(result.loss), exact, rtol=1e-12)
+
+
 def test_optimal_mixture_is_vmapped_over_a_batch_of_laws():
     domains = [f"d{j}" for j in range(5)]
     Law = js.laws.ExpMixing.over(domains)
