@@ -178,6 +178,8 @@ def _minimize_on_capped_simplex(f, caps, iterations):
     def step(_, state):
         h, length = state
         g = jax.grad(f)(h)
+        # Moves much longer than the simplex is wide only lose precision in the projection.
+        length = jnp.minimum(length, 4.0 / (jnp.max(jnp.abs(g)) + 1e-30))
         trials = jax.vmap(lambda s: project_capped_simplex(h - s * g, caps))(length * factors)
         values = jax.vmap(f)(trials)
         best = jnp.argmin(jnp.where(jnp.isnan(values), jnp.inf, values))
