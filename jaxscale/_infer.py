@@ -11,7 +11,7 @@ import pandas as pd
 
 from ._bayesian_model import LIKELIHOODS, bayesian_model, resolve_priors
 from ._dataset import Dataset, _as_frame
-from ._fit import _resolve_law, fit
+from ._fit import FitError, _resolve_law, fit
 from ._fit_result import FitWarning
 from ._grouped import by_columns, group_key
 from ._nuts import inverse_hessian, run_nuts
@@ -101,10 +101,10 @@ def infer(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)  # only a starting point; the posterior speaks for itself
         start = fit(template, dataset, loss=LogSquared())
-        per_group = fit(template, frame, by=by, target=target, inputs=inputs, weights=weights, loss=LogSquared()) if grouped else None
+        per_group = _per_group_fits(template, frame, by, target, inputs, weights) if grouped else None
     model = bayesian_model(template, parameterization, priors, likelihood, len(groups), pooled, independent, population_scale)
     model_args = (dataset.inputs, jnp.log(dataset.target), dataset.weights, jnp.asarray(group))
-    init_values = _initial_values(start, per_group, dataset, parameterization, likelihood, pooled, independent)
+    init_values = _initial_values(start, per_group, len(groups), dataset, parameterization, likelihood, pooled, independent)
 
     began = time.perf_counter()
     potential, postprocess, z0 = _flat_potential(model, model_args, init_values)
@@ -168,7 +168,16 @@ def _group_index(frame: pd.DataFrame, by) -> tuple[tuple, np.ndarray]:
     return keys, grouping.ngroup().to_numpy(np.int32)
 
 
-def _initial_values(start, per_group, dataset, parameterization, likelihood, pooled, independent) -> dict:
+def _per_group_fits(template, frame, by, target, inputs, weights):
+    """One point fit per group, or None where some group cannot be fitted alone (too few rows, say): the
+    pooled fit then starts every group."""
+    try:
+        return fit(template, frame, by=by, target=target, inputs=inputs, weights=weights, loss=LogSquared())
+    except (FitError, ValueError):
+        return None
+
+
+def _initial_values(start, per_group, num_groups, dataset, parameterization, likelihood, pooled, independent) -> dict:
     """Every site near the point fit. With groups, grouped parameters start at the per-group fits (pooled ones
     through their population: loc the mean and scale the spread of the unconstrained values) and shared ones
     at the median of the groups' values."""
@@ -178,17 +187,19 @@ def _initial_values(start, per_group, dataset, parameterization, likelihood, poo
     values = {"sigma": jnp.asarray(max(residual_sd, 1e-6))}
     if likelihood == "student_t":
         values["nu"] = jnp.asarray(10.0)
-    for name, constraint in zip(parameterization.names, parameterization.constraints):
-        if per_group is None:
+    for name, shape, constraint in zip(parameterization.names, parameterization.shapes, parameterization.constraints):
+        if not (pooled or independent):
             values[name] = jnp.asarray(getattr(start.law, name))
             continue
-        unconstrained = constraint.unconstrain(jnp.asarray(getattr(per_group.law, name)))
+        source = start.law if per_group is None else per_group.law
+        per_group_values = jnp.broadcast_to(jnp.asarray(getattr(source, name)), (num_groups,) + shape)
+        unconstrained = constraint.unconstrain(per_group_values)
         if name in pooled:
             loc = jnp.mean(unconstrained, axis=0)
             scale = jnp.maximum(jnp.std(unconstrained), 0.05)
             values.update({f"{name}_loc": constraint.constrain(loc), f"{name}_scale": scale, f"{name}_offset": (unconstrained - loc) / scale})
         elif name in independent:
-            values[name] = jnp.asarray(getattr(per_group.law, name))
+            values[name] = per_group_values
         else:
             values[name] = constraint.constrain(jnp.median(unconstrained, axis=0))
     return values
