@@ -55,7 +55,7 @@ def _mixture_design():
 def _mixture_scale_design():
     """Dirichlet mixtures of three domains at 4 x 4 model sizes and token counts."""
     rng = np.random.default_rng(2)
-    N, D = (a.ravel() for a in np.meshgrid(np.geomspace(1e8, 3e9, 4), np.geomspace(2e9, 6e10, 4)))
+    N, D = (a.ravel() for a in np.meshgrid(np.geomspace(3e7, 3e9, 4), np.geomspace(1e9, 1e12, 4)))
     h = rng.dirichlet(np.ones(3), (len(N), 25)).reshape(-1, 3)
     return {"N": np.repeat(N, 25), "D": np.repeat(D, 25), **dict(zip(MIXTURE_DOMAINS[:3], h.T))}
 
@@ -85,6 +85,11 @@ CASES = [
         E=jnp.asarray(1.7), A=jnp.asarray(400.0), B=jnp.asarray(2000.0), alpha=jnp.asarray(0.34), beta=jnp.asarray(0.28),
         C=jnp.array([1.0, 2.0, 0.5]), gamma=jnp.array([0.4, 0.6, 0.3])), _mixture_scale_design(), noise=0.002, rtol=0.2,
         fit_options={"n_refine": 64}),  # several local minima: more refined restarts find the best one repeatedly
+    Case("mixture_joint", js.laws.MixtureJoint.over(MIXTURE_DOMAINS[:3])(
+        E=jnp.asarray(1.7), alpha=jnp.asarray(0.34), beta=jnp.asarray(0.28), C=jnp.array([1.0, 2.0, 0.5]),
+        gamma=jnp.array([0.4, 0.6, 0.3]), CA=jnp.array([400.0, 300.0, 600.0]), gammaA=jnp.asarray(1.2),
+        CB=jnp.array([2000.0, 3000.0, 1500.0]), gammaB=jnp.asarray(0.8)), _mixture_scale_design(), noise=0.002, rtol=0.3,
+        fit_options={"n_refine": 64}),
 ]
 
 

@@ -6,6 +6,7 @@ from ._data_constrained import DataConstrained
 from ._exp_mixing import ExpMixing
 from ._kaplan import Kaplan
 from ._mixture_additive import MixtureAdditive
+from ._mixture_joint import MixtureJoint
 from ._overtraining import Overtraining
 from ._power_law import PowerLaw
 from ._precision import Precision
@@ -21,6 +22,7 @@ _BY_NAME = {
     "exp_mixing": ExpMixing,
     "precision": Precision,
     "mixture_additive": MixtureAdditive,
+    "mixture_joint": MixtureJoint,
 }
 
 
@@ -32,4 +34,4 @@ def get(name: str):
     return _BY_NAME[key]
 
 
-__all__ = ["BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing", "Kaplan", "MixtureAdditive", "Overtraining", "PowerLaw", "Precision", "get"]
+__all__ = ["BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing", "Kaplan", "MixtureAdditive", "MixtureJoint", "Overtraining", "PowerLaw", "Precision", "get"]

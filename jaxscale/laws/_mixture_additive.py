@@ -43,18 +43,10 @@ class MixtureAdditive(AbstractMixtureLaw):
     def __call__(self, x):
         return jnp.exp(self.log_predict(x))
 
-    def log_mixture_sum(self, x):
-        """log sum_j C_j h_j^gamma_j, with 0^gamma = 0."""
-        h = self.weights(x)
-        positive = h > 0
-        log_h = jnp.log(jnp.where(positive, h, 1.0))
-        terms = jnp.where(positive, jnp.log(self.C) + self.gamma * log_h, -jnp.inf)
-        return logsumexp(terms, axis=-1)
-
     def log_predict(self, x):
         terms = [
             jnp.log(self.E),
-            -self.log_mixture_sum(x),
+            -log_power_sum(self.weights(x), self.C, self.gamma),
             jnp.log(self.A) - self.alpha * jnp.log(x["N"]),
             jnp.log(self.B) - self.beta * jnp.log(x["D"]),
         ]
@@ -79,3 +71,10 @@ class MixtureAdditive(AbstractMixtureLaw):
         C = sizes.C * K ** sizes.gamma / (mixture_size[:, None] * jnp.sum(sizes.C, axis=-1, keepdims=True))
         return type(self)(E=sizes.E, A=sizes.A * n_mid ** sizes.alpha, B=sizes.B * d_mid ** sizes.beta, alpha=sizes.alpha,
                           beta=sizes.beta, C=C, gamma=sizes.gamma)
+
+
+def log_power_sum(h, C, gamma):
+    """log sum_j C_j h_j^gamma_j over the last axis of the weights h, with 0^gamma = 0."""
+    positive = h > 0
+    log_h = jnp.log(jnp.where(positive, h, 1.0))
+    return logsumexp(jnp.where(positive, jnp.log(C) + gamma * log_h, -jnp.inf), axis=-1)
