@@ -122,6 +122,7 @@ def test_cli_infer_prints_summary_and_the_band_at_1e24(capsys):
     assert "alpha" in out and "r_hat" in out and "compute-optimal point for 1e+24 FLOPs" in out and "90% interval" in out
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
 def test_cli_infer_hierarchical_prints_each_groups_band(capsys):
     argv = ["infer", "gadre_overtraining", "--law", "overtraining", "--by", "corpus", "--pooled", "eta", "--independent", "E,a,b",

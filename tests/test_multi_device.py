@@ -12,6 +12,8 @@ import sys
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # two fresh JAX processes
+
 PROGRAM = """
 import json, warnings
 import numpy as np, pandas as pd, jax

@@ -9,7 +9,11 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+# The quickstart runs by default; the longer walk-throughs are `slow` (CI runs them with `-m slow`).
+CASES = [pytest.param(p, marks=() if p.name.startswith("01_") else pytest.mark.slow, id=p.name) for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", CASES)
 def test_notebook_executes(path, tmp_path):
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
