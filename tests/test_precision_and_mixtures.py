@@ -137,6 +137,9 @@ def test_bad_precision_and_mixture_problems_are_named():
     x = {"N": [1e8], "D": [1e9], "P_w": [0.0], "P_a": [8.0], "P_kv": [8.0], "P_post": [16.0]}
     with pytest.raises(ValueError, match=r"bit widths must be > 0; input\(s\) \['P_w'\]"):
         KUMAR.predict(x)
+    fp = {"N": [1e8], "D": [1e9], "exponent_bits": [-1.0], "mantissa_bits": [3.0], "block_size": [128.0]}
+    with pytest.raises(ValueError, match=r"bit counts must be >= 0; input\(s\) \['exponent_bits'\]"):
+        js.laws.FloatingPointPrecision.sun_2025().predict(fp)
     with pytest.raises(ValueError, match="needs a law of N, D and bit widths"):
         js.allocate(js.Chinchilla.template(), ComputeOptimalPrecision(1e21))
     with pytest.raises(ValueError, match="post_training_bits must be > 0"):
@@ -148,3 +151,27 @@ def test_bad_precision_and_mixture_problems_are_named():
         js.allocate(laws, OptimalMixture(D=1e9, unique_tokens={"z": 1e8}))
     with pytest.raises(ValueError, match="needs its domains first"):
         js.laws.ExpMixing.template()
+
+
+# Sun et al. 2025 (ICML), "Scaling Laws for Floating-Point Quantization Training", Sec. 4.3: for a 1B model
+# with block size 128, the critical data size is 1730T tokens in BF16 (E8M7), 27T in E4M3 and 0.4T in E2M1.
+@pytest.mark.parametrize("exponent, mantissa, published", [(8, 7, 1730e12), (4, 3, 27e12), (2, 1, 0.4e12)])
+def test_floating_point_law_reproduces_suns_critical_data_sizes(exponent, mantissa, published):
+    law = js.laws.FloatingPointPrecision.sun_2025()
+    D = np.geomspace(1e10, 1e17, 200_001)
+    one = np.ones_like(D)
+    loss = law.predict({"N": 1e9 * one, "D": D, "exponent_bits": exponent * one, "mantissa_bits": mantissa * one, "block_size": 128 * one})
+    best = D[np.argmin(loss)]
+    assert best == pytest.approx(float(law.critical_tokens(1e9, exponent, mantissa, 128.0)), rel=1e-4)
+    assert best == pytest.approx(published, rel=0.02 if published > 1e12 else 0.03)  # the paper rounds
+
+
+@pytest.mark.parametrize("bits, layout", [(4, (2, 1)), (8, (4, 3)), (16, (8, 7))])
+def test_floating_point_law_picks_suns_best_layouts(bits, layout):
+    # Sun et al. Eq. 19: M_opt = nu P / (delta + nu) - 0.5, which gives E2M1, E4M3 and E8M7.
+    law = js.laws.FloatingPointPrecision.sun_2025()
+    mantissa = np.arange(0, bits)  # integer splits of the P - 1 bits besides the sign
+    one = np.ones(len(mantissa))
+    x = {"N": 1e9 * one, "D": 1e11 * one, "exponent_bits": bits - 1 - mantissa, "mantissa_bits": mantissa, "block_size": 128 * one}
+    best = mantissa[np.argmin(law.predict(x))]
+    assert (bits - 1 - best, best) == layout

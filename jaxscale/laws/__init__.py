@@ -4,6 +4,7 @@ from ._broken_power_law import BrokenPowerLaw
 from ._chinchilla import Chinchilla
 from ._data_constrained import DataConstrained
 from ._exp_mixing import ExpMixing
+from ._floating_point_precision import FloatingPointPrecision
 from ._kaplan import Kaplan
 from ._mixture_additive import MixtureAdditive
 from ._mixture_joint import MixtureJoint
@@ -21,6 +22,7 @@ _BY_NAME = {
     "overtraining": Overtraining,
     "exp_mixing": ExpMixing,
     "precision": Precision,
+    "floating_point_precision": FloatingPointPrecision,
     "mixture_additive": MixtureAdditive,
     "mixture_joint": MixtureJoint,
 }
@@ -34,4 +36,4 @@ def get(name: str):
     return _BY_NAME[key]
 
 
-__all__ = ["BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing", "Kaplan", "MixtureAdditive", "MixtureJoint", "Overtraining", "PowerLaw", "Precision", "get"]
+__all__ = ["BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing", "FloatingPointPrecision", "Kaplan", "MixtureAdditive", "MixtureJoint", "Overtraining", "PowerLaw", "Precision", "get"]
