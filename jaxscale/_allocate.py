@@ -31,14 +31,18 @@ class Allocation(eqx.Module):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (law, budget): N, D, tokens_per_parameter, loss and training FLOPs 6 N D."""
-        columns = {"N": self.N, "D": self.D, "tokens_per_parameter": self.tokens_per_parameter, "loss": self.loss, "flops": self.flops}
-        shape = jnp.broadcast_shapes(*(jnp.shape(v) for v in columns.values()))
-        return pd.DataFrame({k: np.broadcast_to(np.asarray(v), shape).ravel() for k, v in columns.items()})
+        return columns_frame({"N": self.N, "D": self.D, "tokens_per_parameter": self.tokens_per_parameter, "loss": self.loss, "flops": self.flops})
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         """Median and the `level` percentile interval of each quantity over the rows of `to_frame()`."""
         frame = self.to_frame()
         return pd.DataFrame({"median": frame.median(), "lo": frame.quantile((1 - level) / 2), "hi": frame.quantile((1 + level) / 2)})
+
+
+def columns_frame(columns) -> pd.DataFrame:
+    """A DataFrame of one row per element of the (broadcast) arrays in `columns`, name -> array."""
+    shape = jnp.broadcast_shapes(*(jnp.shape(v) for v in columns.values()))
+    return pd.DataFrame({k: np.broadcast_to(np.asarray(v), shape).ravel() for k, v in columns.items()})
 
 
 # Defaults shared by `allocate` and `sensitivities`.

@@ -108,11 +108,12 @@ def infer(
 
     began = time.perf_counter()
     potential, postprocess, z0 = _flat_potential(model, model_args, init_values)
-    if grouped:  # the per-group fits only roughly agree with a shared value: start at the posterior mode
-        z0 = _posterior_mode(potential, z0, model_args, fallback=True)
     if method == "laplace":
-        z, diverging = _laplace_draws(potential, z0, model_args, num_chains, num_samples, seed), None
+        mode = _posterior_mode(potential, z0, model_args)
+        z, diverging = _laplace_draws(potential, mode, model_args, num_chains, num_samples, seed), None
     else:
+        if grouped:  # the per-group fits only roughly agree with a shared value: start at the posterior mode
+            z0 = _posterior_mode(potential, z0, model_args, fallback=True)
         draws = run_nuts(
             potential, z0, model_args, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
             seed=seed, inverse_mass_matrix=inverse_hessian(potential, z0, model_args), target_accept_prob=target_accept,
@@ -238,9 +239,8 @@ def _posterior_mode(potential, guess, model_args, fallback: bool = False) -> jax
     return mode
 
 
-def _laplace_draws(potential, mode_guess, model_args, num_chains, num_samples, seed) -> np.ndarray:
-    """Independent flat draws (chains, draws, dim) from the Gaussian at the posterior mode."""
-    mode = _posterior_mode(potential, mode_guess, model_args)
+def _laplace_draws(potential, mode, model_args, num_chains, num_samples, seed) -> np.ndarray:
+    """Independent flat draws (chains, draws, dim) from the Gaussian at the posterior `mode`."""
     covariance = inverse_hessian(potential, mode, model_args)
     if covariance is None:
         raise ValueError(

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from ._allocate import GRID, STEPS, _minimize
+from ._allocate import GRID, STEPS, _minimize, columns_frame
 from ._law import AbstractLaw
 from .problems import LOG_D_RANGE, _root_in_log_d
 
@@ -91,8 +91,7 @@ class PrecisionAllocation(eqx.Module):
     integer_loss: jax.Array
 
     def to_frame(self) -> pd.DataFrame:
-        columns = {name: np.ravel(np.asarray(getattr(self, name))) for name in self.__dataclass_fields__}
-        return pd.DataFrame(columns)
+        return columns_frame({name: getattr(self, name) for name in self.__dataclass_fields__})
 
 
 class TokenAllocation(eqx.Module):
@@ -107,8 +106,7 @@ class TokenAllocation(eqx.Module):
         return self.D / self.N
 
     def to_frame(self) -> pd.DataFrame:
-        columns = {"N": self.N, "D": self.D, "tokens_per_parameter": self.tokens_per_parameter, "loss": self.loss}
-        return pd.DataFrame({k: np.ravel(np.asarray(v)) for k, v in columns.items()})
+        return columns_frame({"N": self.N, "D": self.D, "tokens_per_parameter": self.tokens_per_parameter, "loss": self.loss})
 
 
 def check_precision_law(law, problem) -> None:
