@@ -48,7 +48,8 @@ class Extrapolation(eqx.Module):
 
     def _n_train(self) -> dict:
         if isinstance(self.fits, GroupedFitResult):
-            return {k: int(np.sum(np.asarray(r.dataset.weights) > 0)) for k, r in zip(self.fits.keys, self.fits.results)}
+            used = np.asarray(self.fits.dataset.weights) > 0
+            return {k: int(np.sum(used[rows])) for k, rows in zip(self.fits.keys, self.fits.group_rows)}
         return {0: int(np.sum(np.asarray(self.fits.dataset.weights) > 0))}
 
     def __repr__(self) -> str:

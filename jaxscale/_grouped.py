@@ -1,4 +1,9 @@
-"""`fit(..., by=...)`: one fit per group of rows, every group in one compiled program."""
+"""`fit(..., by=...)`: one fit per group of rows, every group in one compiled program.
+
+The data are read and validated once for all rows, the default starts are drawn for every group at once,
+and the results stay stacked (one array per quantity, a leading group axis): a per-group `FitResult` is
+built only when asked for, so a thousand groups cost no more Python than ten.
+"""
 
 import time
 import warnings
@@ -9,71 +14,143 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
+from jaxtyping import Array, Float, Int
 
 from ._compile_timer import compile_timer
-from ._dataset import Dataset
-from ._fit import FitError, soft_problems, starting_points
+from ._dataset import Dataset, read_inputs
+from ._fit import FitError, starting_points
 from ._fit_result import FitResult, FitWarning
 from ._law import AbstractLaw
+from ._parameterization import Parameterization
 from ._refine import fit_batch_program
 from ._sharding import padded_size, shard_batch
+from .losses import AbstractLoss
+from .solvers import AbstractSolver
+from .solvers._minimize_batch import CONVERGED, NON_FINITE, STATUS_NAMES, BatchMinimum
+from .starts import sobol_per_group
 
 
 class GroupedFitResult(eqx.Module):
-    """One `FitResult` per group: `result[key]`, `result.keys`, `to_frame()` (one row per group).
+    """One fit per group: `result[key]` (a `FitResult`), `result.keys`, `to_frame()` (one row per group).
 
     `law` is the batch of fitted laws, one per group in the order of `keys`; `predict(data)` predicts each row
-    with its own group's law.
+    with its own group's law. The restarts of every group are kept stacked: `end_z` (groups, refined, p),
+    `end_objective`, `status` and `steps` (groups, refined), `start_z` (groups, starts, p) and `screened`.
     """
 
     by: tuple[str, ...]
     keys: tuple
-    results: tuple[FitResult, ...]
+    parameterization: Parameterization
+    loss: AbstractLoss
+    solver: AbstractSolver
+    dataset: Dataset
+    group_rows: tuple[np.ndarray, ...]
+    start_z: Float[Array, "groups starts p"]
+    screened: Float[Array, "groups starts"]
+    refined: Int[Array, "groups refined"]
+    end_z: Float[Array, "groups refined p"]
+    end_objective: Float[Array, "groups refined"]
+    status: Int[Array, "groups refined"]
+    steps: Int[Array, "groups refined"]
+    agree_rtol: float
     seconds: float
     compile_seconds: float
-
-    def __getitem__(self, key) -> FitResult:
-        try:
-            return self.results[self.keys.index(key)]
-        except ValueError:
-            raise KeyError(f"no group {key!r}; groups are {list(self.keys)[:10]}{' ...' if len(self.keys) > 10 else ''}") from None
 
     def __len__(self) -> int:
         return len(self.keys)
 
+    def __getitem__(self, key) -> FitResult:
+        try:
+            g = self.keys.index(key)
+        except ValueError:
+            raise KeyError(f"no group {key!r}; groups are {list(self.keys)[:10]}{' ...' if len(self.keys) > 10 else ''}") from None
+        rows = self.group_rows[g]
+        minimum = BatchMinimum(z=self.end_z[g], value=self.end_objective[g], status=self.status[g], steps=self.steps[g])
+        return FitResult.from_minimum(
+            self.parameterization, self.loss, self.solver, jax.tree_util.tree_map(lambda a: a[rows], self.dataset),
+            self.start_z[g], self.screened[g], self.refined[g], minimum, agree_rtol=self.agree_rtol,
+            seconds=self.seconds / len(self), compile_seconds=self.compile_seconds / len(self),
+        )
+
     @property
-    def law(self) -> AbstractLaw:
-        return jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *[r.law for r in self.results])
+    def results(self) -> tuple[FitResult, ...]:
+        """Every group's `FitResult`, in the order of `keys` (built on demand)."""
+        return tuple(self[key] for key in self.keys)
+
+    @property
+    def best(self) -> np.ndarray:
+        """Per group, the index of its best refined restart."""
+        return np.argmin(np.asarray(self.end_objective), axis=1)
 
     @property
     def objective(self) -> np.ndarray:
-        return np.array([r.objective for r in self.results])
+        return np.min(np.asarray(self.end_objective), axis=1)
+
+    @property
+    def n_agree(self) -> np.ndarray:
+        """Per group, how many refined restarts reached its best objective (within `agree_rtol`)."""
+        values, best = np.asarray(self.end_objective), self.objective[:, None]
+        return np.sum(values <= best + self.agree_rtol * np.abs(best), axis=1)
+
+    @property
+    def best_status(self) -> np.ndarray:
+        """Per group, the status name of its best restart."""
+        codes = np.take_along_axis(np.asarray(self.status), self.best[:, None], axis=1)[:, 0]
+        return np.array([STATUS_NAMES[int(c)] for c in codes])
+
+    @property
+    def law(self) -> AbstractLaw:
+        best_z = np.take_along_axis(np.asarray(self.end_z), self.best[:, None, None], axis=1)[:, 0]
+        return _to_laws(self.parameterization, jnp.asarray(best_z))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per group: the `by` columns, the fitted parameters, objective, restart agreement and status."""
-        rows = []
-        for key, result in zip(self.keys, self.results):
-            row = result.to_frame()
-            row["status"] = result.best_status
-            for column, value in zip(self.by, _as_tuple(key)):
-                row.insert(list(self.by).index(column), column, value)
-            rows.append(row)
-        return pd.concat(rows, ignore_index=True)
+        keys = [_as_tuple(k) for k in self.keys]
+        frame = pd.DataFrame({column: [k[i] for k in keys] for i, column in enumerate(self.by)})
+        law = self.law
+        for name, flat in zip(self.parameterization.names, _flat_labels(self.parameterization)):
+            values = np.asarray(getattr(law, name)).reshape(len(self), -1)
+            for i, label in enumerate(flat):
+                frame[label] = values[:, i]
+        frame["objective"] = self.objective
+        frame["n_agree"] = self.n_agree
+        frame["n_refined"] = self.end_z.shape[1]
+        frame["n_starts"] = self.start_z.shape[1]
+        frame["status"] = self.best_status
+        return frame
 
     def predict(self, data, inputs=None) -> np.ndarray:
         """Each row of `data` (which must have the `by` columns) predicted by its group's fitted law."""
         frame = pd.DataFrame(data)
-        out = np.full(len(frame), np.nan)
+        by_columns(frame, self.by)
+        index = {key: g for g, key in enumerate(self.keys)}
+        group_of_row = np.empty(len(frame), dtype=np.int64)
         for key, rows in frame.groupby(list(self.by), sort=False).indices.items():
-            out[rows] = self[group_key(key, self.by)].predict(frame.iloc[rows], inputs)
-        return out
+            key = group_key(key, self.by)
+            if key not in index:
+                self[key]  # raises the KeyError that names the groups
+            group_of_row[rows] = index[key]
+        x = read_inputs(type(self.parameterization.template), frame, inputs)
+        return np.asarray(_predict_rows(self.law, jnp.asarray(group_of_row), x))
 
     def __repr__(self) -> str:
-        statuses = pd.Series([r.best_status for r in self.results]).value_counts().to_dict()
+        statuses = pd.Series(self.best_status).value_counts().to_dict()
         return (
-            f"GroupedFitResult({type(self.results[0].law).__name__} by {list(self.by)}: {len(self)} groups, "
+            f"GroupedFitResult({type(self.parameterization.template).__name__} by {list(self.by)}: {len(self)} groups, "
             f"best restarts {statuses}; {self.seconds:.3f} s, plus {self.compile_seconds:.2f} s compiling)"
         )
+
+
+@eqx.filter_jit
+def _to_laws(parameterization, z):
+    return jax.vmap(parameterization.to_law)(z)
+
+
+@eqx.filter_jit
+def _predict_rows(laws, group_of_row, x):
+    """Row i predicted by law `group_of_row[i]` of the batch, one row at a time under vmap."""
+    row_laws = jax.tree_util.tree_map(lambda a: a[group_of_row], laws)
+    return jax.vmap(lambda law, row: law(row))(row_laws, x)
 
 
 def fit_groups(
@@ -86,55 +163,81 @@ def fit_groups(
     if isinstance(weights, (np.ndarray, Sequence)) and not isinstance(weights, str):
         frame = frame.assign(_weight=np.asarray(weights, dtype=float))
         weights = "_weight"
+    keys, group_rows = _groups(frame, by)
+    dataset = Dataset.from_frame(frame, template, target=target, inputs=inputs, weights=weights, positive_target=loss.takes_log, dtype=dtype)
+    _check_group_sizes(np.asarray(dataset.weights), keys, group_rows, by, parameterization, template)
+    z_starts = _group_starts(starts, template, parameterization, dataset, group_rows, dtype)
+    n_refine = min(int(n_refine), z_starts.shape[1])
 
-    keys, datasets, z_starts = [], [], []
-    for key, rows in frame.groupby(list(by), sort=True).indices.items():
-        key = group_key(key, by)
-        group = frame.iloc[rows]
-        try:
-            dataset = Dataset.from_frame(
-                group, template, target=target, inputs=inputs, weights=weights, positive_target=loss.takes_log, dtype=dtype
-            )
-            z = starting_points(starts, template, parameterization, dataset, dtype)
-        except ValueError as error:
-            raise ValueError(f"group {key!r} of by={list(by)}: {error}") from None
-        keys.append(key)
-        datasets.append(dataset)
-        z_starts.append(z)
-    if len({z.shape[0] for z in z_starts}) > 1:
-        raise ValueError("every group needs the same number of starting points; pass `starts` of one size.")
-    n_refine = min(int(n_refine), z_starts[0].shape[0])
-
+    found = [None] * len(keys)
     began = time.perf_counter()
-    outcome = [None] * len(datasets)
     with compile_timer() as compiling:
-        for members in _buckets([d.n_rows for d in datasets]):
+        for members in _buckets([len(rows) for rows in group_rows]):
             n_batch = padded_size(len(members))
-            batch = _pad_and_stack([datasets[g] for g in members], n_batch, _bucket_rows(datasets[members[-1]].n_rows))
-            starts_batch = np.stack([z_starts[g] for g in members] + [z_starts[members[-1]]] * (n_batch - len(members)))
-            batch, starts_batch = shard_batch((batch, jnp.asarray(starts_batch)))
-            found = fit_batch_program(
-                parameterization, loss, solver, batch, 0, starts_batch, n_refine, stop_when_agreed, agree_rtol
-            )
-            found = jax.tree_util.tree_map(np.asarray, found)
+            members_padded = members + [members[-1]] * (n_batch - len(members))
+            batch = _pad_and_stack(dataset, [group_rows[g] for g in members_padded], _bucket_rows(len(group_rows[members[-1]])))
+            batch, starts_batch = shard_batch((batch, jnp.asarray(z_starts[members_padded])))
+            outcome = fit_batch_program(parameterization, loss, solver, batch, 0, starts_batch, n_refine, stop_when_agreed, agree_rtol)
+            outcome = jax.tree_util.tree_map(np.asarray, outcome)
             for i, g in enumerate(members):
-                outcome[g] = jax.tree_util.tree_map(lambda a: a[i], found)
+                found[g] = jax.tree_util.tree_map(lambda a: a[i], outcome)
     seconds = time.perf_counter() - began - compiling.seconds
 
-    results = [
-        FitResult.from_minimum(
-            parameterization, loss, solver, dataset, z, screened, chosen, minimum,
-            agree_rtol=agree_rtol, seconds=seconds / len(datasets), compile_seconds=compiling.seconds / len(datasets),
-        )
-        for dataset, z, (screened, chosen, minimum) in zip(datasets, z_starts, outcome)
-    ]
-    _report(keys, results, by)
-    return GroupedFitResult(by, tuple(keys), tuple(results), seconds, compiling.seconds)
+    stack = lambda parts: jax.tree_util.tree_map(lambda *a: np.stack(a), *parts)
+    screened, chosen, minimum = stack(found)
+    result = GroupedFitResult(
+        by=by, keys=tuple(keys), parameterization=parameterization, loss=loss, solver=solver, dataset=dataset,
+        group_rows=tuple(group_rows), start_z=z_starts, screened=screened, refined=chosen, end_z=minimum.z,
+        end_objective=minimum.value, status=minimum.status, steps=minimum.steps, agree_rtol=agree_rtol,
+        seconds=seconds, compile_seconds=compiling.seconds,
+    )
+    _report(result)
+    return result
+
+
+def _groups(frame: pd.DataFrame, by) -> tuple[list, list[np.ndarray]]:
+    """The group keys, sorted, and each group's row positions."""
+    indices = frame.groupby(list(by), sort=True).indices
+    return [group_key(key, by) for key in indices], [np.asarray(rows) for rows in indices.values()]
+
+
+def _check_group_sizes(w, keys, group_rows, by, parameterization, template) -> None:
+    """Every group needs at least as many rows carrying weight as the law has parameters."""
+    for key, rows in zip(keys, group_rows):
+        n_used = int(np.sum(w[rows] > 0))
+        if n_used < parameterization.size:
+            raise ValueError(
+                f"group {key!r} of by={list(by)}: only {n_used} rows (with weight > 0) but {type(template).__name__} "
+                f"has {parameterization.size} parameters. Drop the group or add measurements to it."
+            )
+
+
+def _group_starts(starts, template, parameterization, dataset, group_rows, dtype) -> np.ndarray:
+    """Unconstrained starts per group, (groups, starts, p): the user's starts for every group, else each
+    group's default starts (one Sobol sample, scaled to each group's data, for laws that draw them so)."""
+    if starts is not None:
+        z = np.asarray(starting_points(starts, template, parameterization, dataset, dtype))
+        return np.broadcast_to(z, (len(group_rows),) + z.shape)
+    x, y = {k: np.asarray(v) for k, v in dataset.inputs.items()}, np.asarray(dataset.target)
+    data_of = lambda rows: (y[rows], {k: v[rows] for k, v in x.items()})
+    if type(template).default_starts is AbstractLaw.default_starts:
+        laws = sobol_per_group(template, template.default_n_starts, [template.start_ranges(*data_of(rows)) for rows in group_rows])
+    else:  # a law with its own way of choosing starts
+        per_group = [template.default_starts(*data_of(rows)) for rows in group_rows]
+        laws = jax.tree_util.tree_map(lambda *a: jnp.concatenate(a), *per_group)
+    z = np.asarray(parameterization.batch_to_unconstrained(laws, clip=True).astype(dtype)).reshape(len(group_rows), -1, parameterization.size)
+    usable = np.any(np.all(np.isfinite(z), axis=2), axis=1)
+    if not usable.all():
+        raise ValueError(f"{int(np.sum(~usable))} group(s) have no finite starting point inside the parameters' constraints: pass `starts`.")
+    return z
 
 
 def _bucket_rows(n_rows: int) -> int:
-    """Rows a group is padded to: the next power of two, at least 64 (few shapes, so few compilations)."""
-    return max(64, 1 << (n_rows - 1).bit_length())
+    """Rows a group is padded to: at least 32, rounded up to a quarter of a power of two (32, 40, 48, 56, 64,
+    80, ...), so padding wastes at most a quarter and few shapes (few compilations) occur."""
+    n_rows = max(32, n_rows)
+    step = 1 << max(0, (n_rows - 1).bit_length() - 3)
+    return -(-n_rows // step) * step
 
 
 def _buckets(n_rows: list[int]) -> list[list[int]]:
@@ -147,38 +250,65 @@ def _buckets(n_rows: list[int]) -> list[list[int]]:
     return list(buckets.values())
 
 
-def _pad_and_stack(datasets: list[Dataset], n_batch: int, n_rows: int) -> Dataset:
-    """Stacks groups into one batch of `n_rows` rows each: shorter groups are padded with copies of their first
-    row at weight 0, and the batch with copies of the last group (whose results are dropped) to `n_batch`."""
-
-    def pad(a, fill=None):
-        a = np.asarray(a)
-        tail = np.full(n_rows - len(a), a[0] if fill is None else fill, dtype=a.dtype)
-        return np.concatenate([a, tail])
-
-    padded = [
-        Dataset(inputs={k: pad(v) for k, v in d.inputs.items()}, target=pad(d.target), weights=pad(d.weights, 0.0))
-        for d in datasets
-    ]
-    padded += [padded[-1]] * (n_batch - len(padded))
-    return jax.tree_util.tree_map(lambda *leaves: jnp.asarray(np.stack(leaves)), *padded)
+def _pad_and_stack(dataset: Dataset, rows: list[np.ndarray], n_rows: int) -> Dataset:
+    """The groups' rows stacked into (groups, n_rows) arrays: each group padded with copies of its first row
+    at weight 0."""
+    index = np.stack([np.concatenate([r, np.full(n_rows - len(r), r[0])]) for r in rows])
+    real = np.arange(n_rows)[None, :] < np.array([len(r) for r in rows])[:, None]
+    batch = jax.tree_util.tree_map(lambda a: np.asarray(a)[index], dataset)
+    return jax.tree_util.tree_map(jnp.asarray, eqx.tree_at(lambda d: d.weights, batch, np.where(real, batch.weights, 0.0)))
 
 
-def _report(keys, results: list[FitResult], by) -> None:
-    failed = [k for k, r in zip(keys, results) if r.best_status == "non_finite" or not np.isfinite(r.objective)]
-    if len(failed) == len(results):
-        raise FitError(f"every group's fit ended with a non-finite objective (by={list(by)}); check the law and the data.")
-    if failed:
-        warnings.warn(f"{len(failed)} of {len(results)} groups ended non-finite: {failed[:10]}.", FitWarning, stacklevel=4)
-    flagged = {k: problems for k, r in zip(keys, results) if (problems := soft_problems(r)) and k not in failed}
+def _report(result: GroupedFitResult) -> None:
+    keys = result.keys
+    failed = ~np.isfinite(result.objective) | (result.best_status == STATUS_NAMES[NON_FINITE])
+    if failed.all():
+        raise FitError(f"every group's fit ended with a non-finite objective (by={list(result.by)}); check the law and the data.")
+    if failed.any():
+        names = [k for k, bad in zip(keys, failed) if bad]
+        warnings.warn(f"{len(names)} of {len(keys)} groups ended non-finite: {names[:10]}.", FitWarning, stacklevel=4)
+    problems = _soft_problems(result)
+    flagged = [(key, problem) for key, problem, bad in zip(keys, problems, failed) if problem and not bad]
     if flagged:
-        first_key, first = next(iter(flagged.items()))
+        first_key, first = flagged[0]
         warnings.warn(
-            f"{len(flagged)} of {len(results)} groups have something to check (see each group's FitResult); "
-            f"e.g. group {first_key!r}: {first[0]}",
+            f"{len(flagged)} of {len(keys)} groups have something to check (see each group's FitResult); "
+            f"e.g. group {first_key!r}: {first}",
             FitWarning,
             stacklevel=4,
         )
+
+
+def _soft_problems(result: GroupedFitResult) -> list[str]:
+    """Per group, the first thing `fit` would warn about (as `soft_problems` does for one fit), or ''."""
+    n_refined = result.end_z.shape[1]
+    n_agree, best_status = result.n_agree, result.best_status
+    best_steps = np.take_along_axis(np.asarray(result.steps), result.best[:, None], axis=1)[:, 0]
+    law = result.law
+    on_bound = {
+        name: np.asarray(jax.vmap(constraint.on_boundary)(getattr(law, name))).reshape(len(result), -1).any(axis=1)
+        for name, constraint in zip(result.parameterization.names, result.parameterization.constraints)
+    }
+    problems = []
+    for g in range(len(result)):
+        if n_refined >= 3 and n_agree[g] < 3:
+            problems.append(
+                f"only {n_agree[g]} of {n_refined} refined restarts reached the best objective {result.objective[g]:.6g}; "
+                f"try more starts or a larger n_refine."
+            )
+        elif best_status[g] != STATUS_NAMES[CONVERGED]:
+            problems.append(f"the best restart stopped ({best_status[g]}) after {best_steps[g]} steps; raise the solver's max_steps.")
+        elif bounded := [name for name, flags in on_bound.items() if flags[g]]:
+            values = ", ".join(f"{n}={np.asarray(getattr(law, n))[g].tolist()}" for n in bounded)
+            problems.append(f"parameters on the boundary of their constraint: {values}. The data may not determine them.")
+        else:
+            problems.append("")
+    return problems
+
+
+def _flat_labels(parameterization: Parameterization) -> list[list[str]]:
+    labels, names = iter(parameterization.flat_names()), parameterization.names
+    return [[next(labels) for _ in range(int(np.prod(shape)))] for _, shape in zip(names, parameterization.shapes)]
 
 
 def by_columns(frame: pd.DataFrame, by) -> tuple[str, ...]:

@@ -182,8 +182,8 @@ def _initial_values(start, per_group, num_groups, dataset, parameterization, lik
     """Every site near the point fit. With groups, grouped parameters start at the per-group fits (pooled ones
     through their population: loc the mean and scale the spread of the unconstrained values) and shared ones
     at the median of the groups' values."""
-    fits = [start] if per_group is None else list(per_group.results)
-    squares = sum(2 * result.objective for result in fits)
+    objectives = [start.objective] if per_group is None else per_group.objective
+    squares = float(np.sum(2 * np.asarray(objectives)))
     residual_sd = float(np.sqrt(squares / float(np.sum(np.asarray(dataset.weights)))))
     values = {"sigma": jnp.asarray(max(residual_sd, 1e-6))}
     if likelihood == "student_t":

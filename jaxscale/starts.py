@@ -69,6 +69,16 @@ def sobol(law, n: int, ranges: Mapping[str, tuple[float, float]] | None = None, 
     return _from_unit(template, u, lo, hi, log)
 
 
+def sobol_per_group(law, n: int, ranges_per_group: Sequence[Mapping[str, tuple[float, float]]], seed: int = 0) -> AbstractLaw:
+    """`sobol(law, n, ranges, seed)` for each `ranges` of `ranges_per_group`, as one batch of laws, group after
+    group: the same unit points scaled to each group's ranges (how `fit(..., by=...)` draws default starts)."""
+    template = _template(law)
+    boxes = [_box(template, ranges) for ranges in ranges_per_group]
+    u = qmc.Sobol(d=len(boxes[0][1]), scramble=True, seed=seed).random(_check_n(n))
+    lo, hi = (np.stack([box[i] for box in boxes])[:, None, :] for i in (1, 2))
+    return _from_unit(template, u, lo, hi, boxes[0][3])
+
+
 def uniform(law, n: int, ranges: Mapping[str, tuple[float, float]] | None = None, seed: int = 0) -> AbstractLaw:
     """`n` independent uniform random points within `ranges` (as `sobol`, without the low discrepancy)."""
     template, lo, hi, log = _box(law, ranges)
@@ -115,14 +125,15 @@ def _box(law, ranges):
 
 
 def _from_unit(template: AbstractLaw, u: np.ndarray, lo, hi, log) -> AbstractLaw:
+    """Unit points (n, p) mapped into the box [lo, hi] (p,), or into several boxes (groups, 1, p), flattened."""
     lo_t = np.where(log, np.log(np.where(log, lo, 1.0)), lo)
     hi_t = np.where(log, np.log(np.where(log, hi, 1.0)), hi)
-    flat = lo_t + u * (hi_t - lo_t)
+    flat = (lo_t + u * (hi_t - lo_t)).reshape(-1, len(log))
     flat = np.where(log, np.exp(flat), flat)
     values, offset = {}, 0
     for name in template.parameter_names():
         shape = jnp.shape(getattr(template, name))
         size = math.prod(shape)
-        values[name] = jnp.asarray(flat[:, offset : offset + size].reshape((len(u),) + shape))
+        values[name] = jnp.asarray(flat[:, offset : offset + size].reshape((len(flat),) + shape))
         offset += size
     return replace_parameters(template, values)
