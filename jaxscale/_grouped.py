@@ -5,9 +5,11 @@ and the results stay stacked (one array per quantity, a leading group axis): a p
 built only when asked for, so a thousand groups cost no more Python than ten.
 """
 
+import os
 import time
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import equinox as eqx
 import jax
@@ -169,16 +171,20 @@ def fit_groups(
     z_starts = _group_starts(starts, template, parameterization, dataset, group_rows, dtype)
     n_refine = min(int(n_refine), z_starts.shape[1])
 
+    def run(members):
+        n_batch = padded_size(len(members))
+        members_padded = members + [members[-1]] * (n_batch - len(members))
+        batch = _pad_and_stack(dataset, [group_rows[g] for g in members_padded], _bucket_rows(len(group_rows[members[-1]])))
+        batch, starts_batch = shard_batch((batch, jnp.asarray(z_starts[members_padded])))
+        outcome = fit_batch_program(parameterization, loss, solver, batch, 0, starts_batch, n_refine, stop_when_agreed, agree_rtol)
+        return members, jax.tree_util.tree_map(np.asarray, outcome)
+
     found = [None] * len(keys)
+    buckets = _buckets([len(rows) for rows in group_rows])
     began = time.perf_counter()
-    with compile_timer() as compiling:
-        for members in _buckets([len(rows) for rows in group_rows]):
-            n_batch = padded_size(len(members))
-            members_padded = members + [members[-1]] * (n_batch - len(members))
-            batch = _pad_and_stack(dataset, [group_rows[g] for g in members_padded], _bucket_rows(len(group_rows[members[-1]])))
-            batch, starts_batch = shard_batch((batch, jnp.asarray(z_starts[members_padded])))
-            outcome = fit_batch_program(parameterization, loss, solver, batch, 0, starts_batch, n_refine, stop_when_agreed, agree_rtol)
-            outcome = jax.tree_util.tree_map(np.asarray, outcome)
+    with compile_timer() as compiling, ThreadPoolExecutor(_threads(len(buckets))) as pool:
+        # The compiled calls release the GIL: on CPU, buckets run side by side on the cores.
+        for members, outcome in pool.map(run, sorted(buckets, key=len, reverse=True)):
             for i, g in enumerate(members):
                 found[g] = jax.tree_util.tree_map(lambda a: a[i], outcome)
     seconds = time.perf_counter() - began - compiling.seconds
@@ -230,6 +236,11 @@ def _group_starts(starts, template, parameterization, dataset, group_rows, dtype
     if not usable.all():
         raise ValueError(f"{int(np.sum(~usable))} group(s) have no finite starting point inside the parameters' constraints: pass `starts`.")
     return z
+
+
+def _threads(n_buckets: int) -> int:
+    """Buckets run in parallel threads on CPU (one per core); an accelerator runs them one after another."""
+    return max(1, min(n_buckets, os.cpu_count() or 1)) if jax.default_backend() == "cpu" else 1
 
 
 def _bucket_rows(n_rows: int) -> int:

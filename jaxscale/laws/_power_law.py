@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 import jax.numpy as jnp
 from jaxtyping import Array
 
@@ -19,6 +21,8 @@ class PowerLaw(AbstractLaw):
 
     inputs = ("x",)
     constraints = {"E": Positive(), "A": Positive(), "alpha": Positive()}
+    # Three parameters: 256 Sobol points already cover the start box finely; more only slow the screen.
+    default_n_starts: ClassVar[int] = 256
     E: Array
     A: Array
     alpha: Array
