@@ -18,6 +18,7 @@ from ._law import AbstractLaw
 from ._progress import progress_bar
 from ._refine import fit_batch_program
 from ._sharding import padded_size, shard_batch
+from ._threads import map_on_cores
 from .solvers import AbstractSolver, DampedNewton
 from .solvers._minimize_batch import NON_FINITE
 
@@ -97,24 +98,28 @@ def bootstrap(
     data_axes = jax.tree_util.tree_map(lambda _: None, dataset)
     data_axes = eqx.tree_at(lambda d: d.weights, data_axes, 0, is_leaf=lambda x: x is None)
 
+    def refit(first):
+        counts = _resample_counts(key, jnp.arange(first, first + chunk), dataset.n_rows)
+        weights = shard_batch(counts.astype(dataset.weights.dtype) * dataset.weights)
+        datasets = eqx.tree_at(lambda d: d.weights, dataset, weights)
+        starts = shard_batch(jnp.broadcast_to(z_starts, (chunk,) + z_starts.shape))
+        _, _, minimum = fit_batch_program(
+            full_fit.parameterization, full_fit.loss, solver, datasets, data_axes, starts, z_starts.shape[0], None, 0.0
+        )
+        best = jnp.argmin(minimum.value, axis=1)[:, None]
+        take = min(chunk, n - first)
+        pick = lambda a: np.asarray(jnp.take_along_axis(a, best.reshape(best.shape + (1,) * (a.ndim - 2)), axis=1)[:take, 0])
+        return pick(minimum.z), pick(minimum.value), pick(minimum.status)
+
     z_ends, objectives, statuses = [], [], []
     began = time.perf_counter()
     with compile_timer() as compiling, progress_bar(progress, n, "bootstrap refits", unit="refit") as bar:
-        for first in range(0, n, chunk):
-            counts = _resample_counts(key, jnp.arange(first, first + chunk), dataset.n_rows)
-            weights = shard_batch(counts.astype(dataset.weights.dtype) * dataset.weights)
-            datasets = eqx.tree_at(lambda d: d.weights, dataset, weights)
-            starts = shard_batch(jnp.broadcast_to(z_starts, (chunk,) + z_starts.shape))
-            _, _, minimum = fit_batch_program(
-                full_fit.parameterization, full_fit.loss, solver, datasets, data_axes, starts, z_starts.shape[0], None, 0.0
-            )
-            best = jnp.argmin(minimum.value, axis=1)
-            take = min(chunk, n - first)
-            z_ends.append(np.asarray(jnp.take_along_axis(minimum.z, best[:, None, None], axis=1)[:take, 0]))
-            objectives.append(np.asarray(jnp.take_along_axis(minimum.value, best[:, None], axis=1)[:take, 0]))
-            statuses.append(np.asarray(jnp.take_along_axis(minimum.status, best[:, None], axis=1)[:take, 0]))
+        for z_end, objective, status in map_on_cores(refit, range(0, n, chunk), first_alone=True):
+            z_ends.append(z_end)
+            objectives.append(objective)
+            statuses.append(status)
             if bar is not None:
-                bar.update(take)
+                bar.update(len(objective))
     seconds = time.perf_counter() - began - compiling.seconds
 
     result = BootstrapResult.from_ends(

@@ -5,11 +5,9 @@ and the results stay stacked (one array per quantity, a leading group axis): a p
 built only when asked for, so a thousand groups cost no more Python than ten.
 """
 
-import os
 import time
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import equinox as eqx
 import jax
@@ -26,6 +24,7 @@ from ._law import AbstractLaw
 from ._parameterization import Parameterization
 from ._refine import fit_batch_program
 from ._sharding import padded_size, shard_batch
+from ._threads import map_on_cores
 from .losses import AbstractLoss
 from .solvers import AbstractSolver
 from .solvers._minimize_batch import CONVERGED, NON_FINITE, STATUS_NAMES, BatchMinimum
@@ -182,9 +181,8 @@ def fit_groups(
     found = [None] * len(keys)
     buckets = _buckets([len(rows) for rows in group_rows])
     began = time.perf_counter()
-    with compile_timer() as compiling, ThreadPoolExecutor(_threads(len(buckets))) as pool:
-        # The compiled calls release the GIL: on CPU, buckets run side by side on the cores.
-        for members, outcome in pool.map(run, sorted(buckets, key=len, reverse=True)):
+    with compile_timer() as compiling:
+        for members, outcome in map_on_cores(run, sorted(buckets, key=len, reverse=True)):
             for i, g in enumerate(members):
                 found[g] = jax.tree_util.tree_map(lambda a: a[i], outcome)
     seconds = time.perf_counter() - began - compiling.seconds
@@ -236,11 +234,6 @@ def _group_starts(starts, template, parameterization, dataset, group_rows, dtype
     if not usable.all():
         raise ValueError(f"{int(np.sum(~usable))} group(s) have no finite starting point inside the parameters' constraints: pass `starts`.")
     return z
-
-
-def _threads(n_buckets: int) -> int:
-    """Buckets run in parallel threads on CPU (one per core); an accelerator runs them one after another."""
-    return max(1, min(n_buckets, os.cpu_count() or 1)) if jax.default_backend() == "cpu" else 1
 
 
 def _bucket_rows(n_rows: int) -> int:
@@ -297,7 +290,7 @@ def _soft_problems(result: GroupedFitResult) -> list[str]:
     best_steps = np.take_along_axis(np.asarray(result.steps), result.best[:, None], axis=1)[:, 0]
     law = result.law
     on_bound = {
-        name: np.asarray(jax.vmap(constraint.on_boundary)(getattr(law, name))).reshape(len(result), -1).any(axis=1)
+        name: np.asarray(constraint.on_boundary(np.asarray(getattr(law, name)))).reshape(len(result), -1).any(axis=1)
         for name, constraint in zip(result.parameterization.names, result.parameterization.constraints)
     }
     problems = []

@@ -72,11 +72,19 @@ def sobol(law, n: int, ranges: Mapping[str, tuple[float, float]] | None = None, 
 def sobol_per_group(law, n: int, ranges_per_group: Sequence[Mapping[str, tuple[float, float]]], seed: int = 0) -> AbstractLaw:
     """`sobol(law, n, ranges, seed)` for each `ranges` of `ranges_per_group`, as one batch of laws, group after
     group: the same unit points scaled to each group's ranges (how `fit(..., by=...)` draws default starts)."""
-    template = _template(law)
-    boxes = [_box(template, ranges) for ranges in ranges_per_group]
-    u = qmc.Sobol(d=len(boxes[0][1]), scramble=True, seed=seed).random(_check_n(n))
-    lo, hi = (np.stack([box[i] for box in boxes])[:, None, :] for i in (1, 2))
-    return _from_unit(template, u, lo, hi, boxes[0][3])
+    template, _, _, log = _box(law, ranges_per_group[0])
+    names = template.parameter_names()
+    sizes = [int(np.size(getattr(template, name))) for name in names]
+    # (groups, parameters, 2) -> per flat coordinate, as _box gives for one group.
+    ends = np.array([[ranges[name] for name in names] for ranges in ranges_per_group], dtype=float)
+    ends = np.repeat(ends, sizes, axis=1)
+    lo, hi = ends[..., 0], ends[..., 1]
+    bad = ~(lo <= hi) | (log & (lo <= 0))
+    if bad.any():
+        g = int(np.argwhere(bad)[0, 0])
+        _box(law, ranges_per_group[g])  # raises the error that names the parameter
+    u = qmc.Sobol(d=len(log), scramble=True, seed=seed).random(_check_n(n))
+    return _from_unit(template, u, lo[:, None, :], hi[:, None, :], log)
 
 
 def uniform(law, n: int, ranges: Mapping[str, tuple[float, float]] | None = None, seed: int = 0) -> AbstractLaw:
