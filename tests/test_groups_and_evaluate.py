@@ -1,3 +1,4 @@
+import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 import pytest
@@ -107,3 +108,43 @@ def test_evaluate_refuses_groups_without_training_rows(curves):
     mask = ~((curves["family"] == "c") | (curves["x"] > 1e7))
     with pytest.raises(ValueError, match="no training rows, e.g. 'c'"):
         js.evaluate(js.PowerLaw, curves, train=mask.to_numpy(), by="family")
+
+
+def test_grouped_default_starts_are_each_groups_own_sobol_sample(curves):
+    from jaxscale.starts import sobol_per_group
+
+    template = js.PowerLaw.template()
+    ranges = [template.start_ranges(g["loss"].to_numpy(), {"x": g["x"].to_numpy()}) for _, g in curves.groupby("family")]
+    together = sobol_per_group(template, 64, ranges)
+    for g, r in enumerate(ranges):
+        alone = js.starts.sobol(template, 64, r)
+        for name in template.parameter_names():
+            np.testing.assert_allclose(getattr(together, name)[64 * g : 64 * (g + 1)], getattr(alone, name), rtol=1e-12)
+
+
+def test_grouped_results_are_stacked_and_per_group_results_built_on_demand(grouped):
+    frame = grouped.to_frame()
+    assert grouped.end_z.shape[:2] == (3, 16) and grouped.start_z.shape[0] == 3
+    for g, key in enumerate(grouped.keys):
+        alone = grouped[key]
+        assert alone.objective == pytest.approx(frame["objective"][g], rel=1e-12)
+        assert alone.n_agree == frame["n_agree"][g] and alone.best_status == frame["status"][g]
+        assert alone.dataset.n_rows == len(grouped.group_rows[g])
+    assert [r.objective for r in grouped.results] == pytest.approx(list(grouped.objective))
+
+
+def test_grouped_predict_with_vector_parameters():
+    rng = np.random.default_rng(1)
+    frames = []
+    for name, d in (("early", 1e4), ("late", 1e6)):
+        x = np.geomspace(1e2, 1e8, 30)
+        law = js.BrokenPowerLaw(a=0.5, b=20.0, c0=0.1, c=jnp.array([0.4]), d=jnp.array([d]), f=jnp.array([0.3]))
+        y = law.predict({"x": x}) * np.exp(0.002 * rng.standard_normal(30))
+        frames.append(pd.DataFrame({"curve": name, "x": x, "loss": y}))
+    data = pd.concat(frames, ignore_index=True)
+    fits = js.fit(js.BrokenPowerLaw.template(n_breaks=1), data, by="curve", n_refine=64)
+    predicted = fits.predict(data)
+    for name in ("early", "late"):
+        rows = data["curve"] == name
+        np.testing.assert_allclose(predicted[rows], fits[name].predict(data[rows]), rtol=1e-12)
+        np.testing.assert_allclose(predicted[rows], data["loss"][rows], rtol=0.02)

@@ -61,3 +61,31 @@ def test_early_stop_keeps_the_answer_and_says_which_restarts_it_stopped():
 def test_bad_stop_when_agreed(value):
     with pytest.raises(ValueError, match="stop_when_agreed must be a positive integer or None"):
         js.fit(js.Chinchilla, js.datasets.load("chinchilla"), stop_when_agreed=value)
+
+
+def test_repacking_loop_runs_each_restart_as_if_alone(epoch_objective):
+    """The loop re-packs unfinished restarts into blocks between chunks of steps; restarts must not notice:
+    a batch of 64 (several blocks, finishing at different steps) ends where each restart ends on its own."""
+    solver = js.solvers.GaussNewton()
+    z0 = js.starts.sobol(js.Chinchilla, 64, seed=3)
+    z0 = epoch_objective.parameterization.batch_to_unconstrained(z0, clip=True)
+    together = js.solvers.minimize_batch(solver, epoch_objective, z0)
+    steps = np.asarray(together.steps)
+    assert len(set(steps.tolist())) > 5  # restarts finish at many different steps
+    for i in (int(np.argmin(steps)), int(np.argmax(steps)), 7):
+        alone = js.solvers.minimize_batch(solver, epoch_objective, z0[i : i + 1])
+        assert int(alone.steps[0]) == steps[i] and int(alone.status[0]) == int(together.status[i])
+        np.testing.assert_allclose(alone.z[0], together.z[i], rtol=1e-9, atol=1e-12)
+
+
+def test_minimize_groups_gives_each_group_its_own_data():
+    from jaxscale.solvers._minimize_batch import minimize_groups
+
+    # Group g minimises sum((z - c_g)^2): every restart of group g must end at c_g.
+    centres = jnp.asarray([[1.0, -2.0], [3.0, 0.5], [-1.0, 4.0]])
+    z0 = jnp.broadcast_to(jnp.asarray([[0.0, 0.0], [5.0, 5.0]]), (3, 2, 2))
+    objective_of = lambda c: (lambda z: jnp.sum((z - c) ** 2))
+    found = minimize_groups(js.solvers.DampedNewton(), objective_of, centres, 0, z0)
+    assert found.z.shape == (3, 2, 2)
+    np.testing.assert_allclose(found.z, np.broadcast_to(np.asarray(centres)[:, None], (3, 2, 2)), atol=1e-8)
+    assert (np.asarray(found.status) == 0).all()

@@ -29,8 +29,10 @@ STATUS_NAMES = {
 # for the rest of it.
 CHUNK_STEPS = 8
 # Blocks per batch at the start: more blocks follow the finishing restarts more closely, fewer keep each
-# block big enough to fill the machine.
+# block big enough to fill the machine (and never below MIN_BLOCK restarts, whose fixed cost per step
+# would dominate).
 BLOCKS = 8
+MIN_BLOCK = 32
 
 
 class BatchMinimum(eqx.Module):
@@ -83,7 +85,7 @@ def minimize_groups(
     """
     n_groups, n_restarts, p = z0.shape
     n_lanes = n_groups * n_restarts
-    block = min(n_lanes, max(32, -(-n_lanes // BLOCKS)))
+    block = min(n_lanes, max(MIN_BLOCK, -(-n_lanes // BLOCKS)))
     lane_group = jnp.arange(n_lanes) // n_restarts
     z = z0.reshape(n_lanes, p)
 
@@ -155,7 +157,7 @@ def take_groups(data, data_axes, groups):
     """The data of `groups` (an index array): batched leaves (`data_axes` 0) indexed, shared ones (None) kept."""
     if data is None:
         return None
-    if data_axes == 0:
+    if isinstance(data_axes, int):
         return jax.tree_util.tree_map(lambda a: a[groups], data)
     return jax.tree_util.tree_map(lambda axis, a: a if axis is None else a[groups], data_axes, data, is_leaf=lambda x: x is None)
 
