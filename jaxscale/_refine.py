@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from ._objective import Objective
+from ._sharding import on_each_device
 from .solvers._minimize_batch import minimize_groups
 
 
@@ -28,8 +29,10 @@ def fit_program(parameterization, loss, solver, dataset, z_starts, n_refine, sto
 
 @eqx.filter_jit
 def fit_batch_program(parameterization, loss, solver, datasets, data_axes, z_starts, n_refine, stop_when_agreed, agree_rtol):
-    """A batch of datasets (their arrays batched where `data_axes` says 0) and starts of shape (batch, starts, p)."""
-    return _fit_batch(parameterization, loss, solver, datasets, data_axes, z_starts, n_refine, stop_when_agreed, agree_rtol, None)
+    """A batch of datasets (their arrays batched where `data_axes` says 0) and starts of shape (batch, starts, p),
+    the batch split over the devices (each fits its own slice)."""
+    run = lambda d, z: _fit_batch(parameterization, loss, solver, d, data_axes, z, n_refine, stop_when_agreed, agree_rtol, None)
+    return on_each_device(run, (data_axes, 0))(datasets, z_starts)
 
 
 def _fit_batch(parameterization, loss, solver, datasets, data_axes, z_starts, n_refine, stop_when_agreed, agree_rtol, on_progress):

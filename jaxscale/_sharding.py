@@ -1,8 +1,8 @@
 """Spreads a batch axis (restarts, resamples, groups) over all local devices with `jax.sharding`.
 
 On one device this is a no-op. On several, the leading axis of every batched array is split across a
-one-axis mesh and XLA partitions the compiled fit accordingly (the loop's "anyone still running?" test
-becomes an all-reduce), so the answers are the same as on one device. Across hosts, call
+one-axis mesh, and the fit runs under `shard_map`: each device fits its own slice of the batch, so the
+refine loop re-packs the restarts each device still has, and the answers are the same as on one device. Across hosts, call
 `jax.distributed.initialize()` first: `jax.devices()` then lists every host's devices and the same code runs
 as one SPMD program.
 """
@@ -28,3 +28,16 @@ def shard_batch(tree):
         return tree
     sharding = NamedSharding(Mesh(np.array(jax.devices()), ("batch",)), PartitionSpec("batch"))
     return jax.device_put(tree, sharding)
+
+
+def on_each_device(fn, in_axes: tuple):
+    """`fn` with each device running it on its own slice of the batch (`shard_map`); `in_axes` says, per
+    argument, which leaves are batched (0) and which are shared (None), as for `jax.vmap`. Every output is
+    batched. On one device, `fn` itself."""
+    if device_count() == 1:
+        return fn
+    spec = lambda axis: PartitionSpec("batch") if axis == 0 else PartitionSpec()
+    in_specs = tuple(jax.tree_util.tree_map(spec, axes, is_leaf=lambda x: x is None) for axes in in_axes)
+    mesh = Mesh(np.array(jax.devices()), ("batch",))
+    # check_vma=False: the loops carry counters that start replicated and become per-device.
+    return jax.shard_map(fn, mesh=mesh, in_specs=in_specs, out_specs=PartitionSpec("batch"), check_vma=False)
