@@ -2,9 +2,9 @@
 
 On one device this is a no-op. On several, the leading axis of every batched array is split across a
 one-axis mesh, and the fit runs under `shard_map`: each device fits its own slice of the batch, so the
-refine loop re-packs the restarts each device still has, and the answers are the same as on one device. Across hosts, call
-`jax.distributed.initialize()` first: `jax.devices()` then lists every host's devices and the same code runs
-as one SPMD program.
+refine loop re-packs the restarts each device still has, and the answers are the same as on one device.
+Across hosts, call `jax.distributed.initialize()` first: `jax.devices()` then lists every host's devices
+and the same code runs as one SPMD program.
 """
 
 import jax
