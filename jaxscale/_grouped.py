@@ -321,6 +321,13 @@ def by_columns(frame: pd.DataFrame, by) -> tuple[str, ...]:
     missing = [column for column in by if column not in frame.columns]
     if missing:
         raise ValueError(f"by column(s) {missing} not in the data; its columns are {list(frame.columns)}.")
+    for column in by:
+        n_missing = int(frame[column].isna().sum())
+        if n_missing:  # pandas would leave these rows out of every group without a word
+            raise ValueError(
+                f"by column '{column}' has {n_missing} rows with no value (NaN/None): fill them "
+                f"(e.g. df['{column}'].fillna('unknown')) or drop them."
+            )
     return by
 
 

@@ -52,6 +52,14 @@ def test_by_column_must_exist(curves):
         js.fit(js.PowerLaw, curves, by="model")
 
 
+def test_by_column_with_missing_values_is_refused(curves, grouped):
+    holes = curves.assign(family=curves["family"].where(curves.index != 5))
+    with pytest.raises(ValueError, match=r"by column 'family' has 1 rows with no value"):
+        js.fit(js.PowerLaw, holes, by="family")
+    with pytest.raises(ValueError, match=r"by column 'family' has 1 rows with no value"):
+        grouped.predict(holes)
+
+
 def test_group_with_too_few_rows_is_named(curves):
     small = pd.concat([curves, pd.DataFrame({"family": ["tiny"] * 2, "x": [1e3, 1e4], "loss": [3.0, 2.5]})])
     with pytest.raises(ValueError, match=r"group 'tiny'.*only 2 rows"):
