@@ -200,21 +200,29 @@ def _resolve_starts(starts, template: AbstractLaw, dataset: Dataset) -> Abstract
 
 def soft_problems(result: FitResult) -> list[str]:
     """What deserves a `FitWarning` about a finished fit, in words (empty when nothing does)."""
+    on_bound = {name: getattr(result.law, name) for name in result.parameterization.on_boundary(result.law)}
+    return fit_problems(
+        result.n_refined, result.n_agree, result.objective, result.agree_rtol, result.best_status, result.best_steps, on_bound
+    )
+
+
+def fit_problems(n_refined, n_agree, objective, agree_rtol, best_status, best_steps, on_bound: dict) -> list[str]:
+    """`soft_problems` from the numbers it looks at (shared by single and grouped fits); `on_bound` maps the
+    parameters on a boundary of their constraint to their values."""
     problems = []
-    if result.n_refined >= 3 and result.n_agree < 3:
+    if n_refined >= 3 and n_agree < 3:
         problems.append(
-            f"only {result.n_agree} of {result.n_refined} refined restarts reached the best objective "
-            f"{result.objective:.6g} (within rtol {result.agree_rtol:g}): the optimum may not be the global one; "
+            f"only {n_agree} of {n_refined} refined restarts reached the best objective "
+            f"{objective:.6g} (within rtol {agree_rtol:g}): the optimum may not be the global one; "
             f"try more starts or a larger n_refine."
         )
-    if result.best_status != "converged":
+    if best_status != "converged":
         problems.append(
-            f"the best restart stopped ({result.best_status}) after {result.best_steps} steps without converging; "
+            f"the best restart stopped ({best_status}) after {best_steps} steps without converging; "
             f"raise the solver's max_steps."
         )
-    on_bound = result.parameterization.on_boundary(result.law)
     if on_bound:
-        values = ", ".join(f"{n}={np.asarray(getattr(result.law, n)).tolist()}" for n in on_bound)
+        values = ", ".join(f"{n}={np.asarray(v).tolist()}" for n, v in on_bound.items())
         problems.append(
             f"parameters on the boundary of their constraint: {values}. The data may not determine them; "
             f"widen the bounds or fix the law."

@@ -1,5 +1,4 @@
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
@@ -11,6 +10,12 @@ from ._parameterization import Parameterization
 from .losses import AbstractLoss
 from .solvers import AbstractSolver
 from .solvers._minimize_batch import NOT_REFINED, STATUS_NAMES, BatchMinimum
+
+
+def count_agreeing(values: np.ndarray, rtol: float) -> np.ndarray:
+    """How many entries along the last axis reach that axis's lowest value, within `rtol` of it."""
+    best = np.min(values, axis=-1, keepdims=True)
+    return np.sum(values <= best + rtol * np.abs(best), axis=-1)
 
 
 class FitWarning(UserWarning):
@@ -53,7 +58,7 @@ class FitResult(eqx.Module):
     ) -> "FitResult":
         best = int(jnp.argmin(minimum.value))
         objective = float(minimum.value[best])
-        n_agree = int(jnp.sum(minimum.value <= objective + agree_rtol * abs(objective)))
+        n_agree = int(count_agreeing(np.asarray(minimum.value), agree_rtol))
         return cls(
             law=parameterization.to_law(minimum.z[best]),
             objective=objective,
@@ -132,9 +137,7 @@ class FitResult(eqx.Module):
 
     def _natural(self, z) -> np.ndarray:
         """Unconstrained rows -> rows of natural parameter values in flat order."""
-        laws = jax.vmap(self.parameterization.to_law)(jnp.asarray(z))
-        parts = [np.asarray(getattr(laws, n)).reshape(len(z), -1) for n in self.parameterization.names]
-        return np.concatenate(parts, axis=1)
+        return np.asarray(self.parameterization.natural_rows(jnp.asarray(z)))
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v:.6g}" for k, v in self.to_frame().iloc[0, : self.parameterization.size].items())

@@ -18,8 +18,8 @@ from jaxtyping import Array, Float, Int
 
 from ._compile_timer import compile_timer
 from ._dataset import Dataset, read_inputs
-from ._fit import FitError, starting_points
-from ._fit_result import FitResult, FitWarning
+from ._fit import FitError, fit_problems, starting_points
+from ._fit_result import FitResult, FitWarning, count_agreeing
 from ._law import AbstractLaw
 from ._parameterization import Parameterization
 from ._refine import fit_batch_program
@@ -27,7 +27,7 @@ from ._sharding import padded_size, shard_batch
 from ._threads import map_on_cores
 from .losses import AbstractLoss
 from .solvers import AbstractSolver
-from .solvers._minimize_batch import CONVERGED, NON_FINITE, STATUS_NAMES, BatchMinimum
+from .solvers._minimize_batch import NON_FINITE, STATUS_NAMES, BatchMinimum
 from .starts import sobol_per_group
 
 
@@ -90,8 +90,7 @@ class GroupedFitResult(eqx.Module):
     @property
     def n_agree(self) -> np.ndarray:
         """Per group, how many refined restarts reached its best objective (within `agree_rtol`)."""
-        values, best = np.asarray(self.end_objective), self.objective[:, None]
-        return np.sum(values <= best + self.agree_rtol * np.abs(best), axis=1)
+        return count_agreeing(np.asarray(self.end_objective), self.agree_rtol)
 
     @property
     def best_status(self) -> np.ndarray:
@@ -101,18 +100,18 @@ class GroupedFitResult(eqx.Module):
 
     @property
     def law(self) -> AbstractLaw:
-        best_z = np.take_along_axis(np.asarray(self.end_z), self.best[:, None, None], axis=1)[:, 0]
-        return _to_laws(self.parameterization, jnp.asarray(best_z))
+        return _to_laws(self.parameterization, jnp.asarray(self._best_z()))
+
+    def _best_z(self) -> np.ndarray:
+        return np.take_along_axis(np.asarray(self.end_z), self.best[:, None, None], axis=1)[:, 0]
 
     def to_frame(self) -> pd.DataFrame:
         """One row per group: the `by` columns, the fitted parameters, objective, restart agreement and status."""
         keys = [_as_tuple(k) for k in self.keys]
         frame = pd.DataFrame({column: [k[i] for k in keys] for i, column in enumerate(self.by)})
-        law = self.law
-        for name, flat in zip(self.parameterization.names, _flat_labels(self.parameterization)):
-            values = np.asarray(getattr(law, name)).reshape(len(self), -1)
-            for i, label in enumerate(flat):
-                frame[label] = values[:, i]
+        natural = np.asarray(self.parameterization.natural_rows(jnp.asarray(self._best_z())))
+        for i, label in enumerate(self.parameterization.flat_names()):
+            frame[label] = natural[:, i]
         frame["objective"] = self.objective
         frame["n_agree"] = self.n_agree
         frame["n_refined"] = self.end_z.shape[1]
@@ -284,35 +283,23 @@ def _report(result: GroupedFitResult) -> None:
 
 
 def _soft_problems(result: GroupedFitResult) -> list[str]:
-    """Per group, the first thing `fit` would warn about (as `soft_problems` does for one fit), or ''."""
-    n_refined = result.end_z.shape[1]
-    n_agree, best_status = result.n_agree, result.best_status
+    """Per group, the first thing `fit` would warn about (`fit_problems`), or ''."""
     best_steps = np.take_along_axis(np.asarray(result.steps), result.best[:, None], axis=1)[:, 0]
     law = result.law
+    values = {name: np.asarray(getattr(law, name)) for name in result.parameterization.names}
     on_bound = {
-        name: np.asarray(constraint.on_boundary(np.asarray(getattr(law, name)))).reshape(len(result), -1).any(axis=1)
+        name: np.asarray(constraint.on_boundary(values[name])).reshape(len(result), -1).any(axis=1)
         for name, constraint in zip(result.parameterization.names, result.parameterization.constraints)
     }
+    n_agree, best_status = result.n_agree, result.best_status
     problems = []
     for g in range(len(result)):
-        if n_refined >= 3 and n_agree[g] < 3:
-            problems.append(
-                f"only {n_agree[g]} of {n_refined} refined restarts reached the best objective {result.objective[g]:.6g}; "
-                f"try more starts or a larger n_refine."
-            )
-        elif best_status[g] != STATUS_NAMES[CONVERGED]:
-            problems.append(f"the best restart stopped ({best_status[g]}) after {best_steps[g]} steps; raise the solver's max_steps.")
-        elif bounded := [name for name, flags in on_bound.items() if flags[g]]:
-            values = ", ".join(f"{n}={np.asarray(getattr(law, n))[g].tolist()}" for n in bounded)
-            problems.append(f"parameters on the boundary of their constraint: {values}. The data may not determine them.")
-        else:
-            problems.append("")
+        bounded = {name: values[name][g] for name, flags in on_bound.items() if flags[g]}
+        found = fit_problems(
+            result.end_z.shape[1], n_agree[g], result.objective[g], result.agree_rtol, best_status[g], best_steps[g], bounded
+        )
+        problems.append(found[0] if found else "")
     return problems
-
-
-def _flat_labels(parameterization: Parameterization) -> list[list[str]]:
-    labels, names = iter(parameterization.flat_names()), parameterization.names
-    return [[next(labels) for _ in range(int(np.prod(shape)))] for _, shape in zip(names, parameterization.shapes)]
 
 
 def by_columns(frame: pd.DataFrame, by) -> tuple[str, ...]:

@@ -63,6 +63,12 @@ class Parameterization(eqx.Module):
             offset += size
         return replace_parameters(self.template, values)
 
+    @eqx.filter_jit
+    def natural_rows(self, z: Float[Array, "n p"]) -> Float[Array, "n p"]:
+        """Unconstrained rows -> rows of natural parameter values, in the order of `flat_names()`."""
+        laws = jax.vmap(self.to_law)(z)
+        return jnp.concatenate([jnp.reshape(getattr(laws, n), (z.shape[0], -1)) for n in self.names], axis=1)
+
     def to_unconstrained(self, law: AbstractLaw, clip: bool = False) -> Float[Array, " p"]:
         """Law -> unconstrained vector; `clip` first moves values on a boundary just inside it."""
         parts = []
