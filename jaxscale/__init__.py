@@ -15,11 +15,12 @@ from ._bootstrap_result import BootstrapResult  # noqa: E402
 from ._constraints import AbstractConstraint, Interval, Positive, Real  # noqa: E402
 from ._dataset import Dataset  # noqa: E402
 from ._evaluate import Extrapolation, evaluate  # noqa: E402
-from ._fit import FitError, fit  # noqa: E402
-from ._fit_result import FitResult, FitWarning  # noqa: E402
+from ._fit import fit  # noqa: E402
+from ._fit_result import FitResult  # noqa: E402
+from ._results import RESULTS, FitError, FitWarning  # noqa: E402
 from ._grouped import GroupedFitResult  # noqa: E402
 from ._infer import infer  # noqa: E402
-from ._law import AbstractLaw  # noqa: E402
+from ._law import AbstractLaw, AbstractLogLaw  # noqa: E402
 from ._posterior import Posterior  # noqa: E402
 from .laws import BrokenPowerLaw, Chinchilla, Kaplan, PowerLaw  # noqa: E402
 from .losses import LogHuber, LogSquared, Squared  # noqa: E402

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._law import replace_parameters
+from ._tree import replace_parameters
 from ._parameterization import Parameterization
 
 LIKELIHOODS = ("normal", "student_t")

@@ -20,7 +20,8 @@ from ._refine import fit_batch_program
 from ._sharding import padded_size, shard_batch
 from ._threads import map_on_cores
 from .solvers import AbstractSolver, DampedNewton
-from .solvers._minimize_batch import NON_FINITE
+from ._results import RESULTS
+NON_FINITE = RESULTS.non_finite
 
 
 def bootstrap(

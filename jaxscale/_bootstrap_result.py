@@ -6,7 +6,9 @@ import pandas as pd
 
 from ._fit_result import FitResult
 from ._law import AbstractLaw
-from .solvers._minimize_batch import NON_FINITE, STATUS_NAMES
+from ._results import RESULTS
+STATUS_NAMES = {int(r): r.name for r in RESULTS}
+NON_FINITE = RESULTS.non_finite
 
 
 class BootstrapResult(eqx.Module):

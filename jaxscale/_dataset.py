@@ -50,21 +50,21 @@ class Dataset(eqx.Module):
             positive_target: reject targets <= 0 (needed when the loss takes their logarithm).
             dtype: float dtype of the arrays.
         """
-        frame = _as_frame(data)
+        frame = as_frame(data)
         law_type = law if isinstance(law, type) else type(law)
         x = read_inputs(law_type, frame, inputs)
-        y = _numeric_column(frame, target, role="target")
+        y = numeric_column(frame, target, role="target")
         if positive_target:
-            _require_positive(y, target, "the loss takes its logarithm (use loss=js.Squared() to fit raw values)")
+            require_positive(y, target, "the loss takes its logarithm (use loss=js.Squared() to fit raw values)")
         if weights is None:
             w = np.ones(len(frame))
         elif isinstance(weights, str):
-            w = _numeric_column(frame, weights, role="weights")
+            w = numeric_column(frame, weights, role="weights")
         else:
             w = np.asarray(weights, dtype=float)
             if w.shape != (len(frame),):
                 raise ValueError(f"weights has shape {w.shape} but the data has {len(frame)} rows: pass one weight per row.")
-            _require_finite(w, "weights")
+            require_finite(w, "weights")
         n_negative = int(np.sum(w < 0))
         if n_negative:
             raise ValueError(f"weights has {n_negative} negative rows: weights must be >= 0.")
@@ -86,7 +86,7 @@ class Dataset(eqx.Module):
 
 def read_inputs(law_type, data, inputs: Mapping[str, str] | None = None) -> dict[str, np.ndarray]:
     """The law's input columns from `data` as validated float arrays (name -> (n,) array)."""
-    frame = _as_frame(data)
+    frame = as_frame(data)
     inputs = dict(inputs or {})
     unknown = sorted(set(inputs) - set(law_type.inputs))
     if unknown:
@@ -102,15 +102,15 @@ def read_inputs(law_type, data, inputs: Mapping[str, str] | None = None) -> dict
                 f"column '{column}' is missing: {law_type.__name__} needs inputs {list(law_type.inputs)} and the data "
                 f"has columns {list(frame.columns)}. Rename the column or pass inputs={{'{name}': '<your column>'}}."
             )
-        values = _numeric_column(frame, column, role=f"input {name}")
+        values = numeric_column(frame, column, role=f"input {name}")
         if name in positive:
-            _require_positive(values, column, f"{law_type.__name__} takes its logarithm")
+            require_positive(values, column, f"{law_type.__name__} takes its logarithm")
         columns[name] = values
     law_type.check_inputs(columns)
     return columns
 
 
-def _as_frame(data) -> pd.DataFrame:
+def as_frame(data) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         frame = data
     elif isinstance(data, Mapping):
@@ -127,7 +127,7 @@ def _as_frame(data) -> pd.DataFrame:
     return frame
 
 
-def _numeric_column(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
+def numeric_column(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
     if column not in frame.columns:
         raise ValueError(f"{role} column '{column}' is missing; the data has columns {list(frame.columns)}.")
     series = frame[column]
@@ -140,11 +140,11 @@ def _numeric_column(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
             f"{example}. Convert it with pd.to_numeric or drop those rows."
         )
     values = series.to_numpy(dtype=float)
-    _require_finite(values, column)
+    require_finite(values, column)
     return values
 
 
-def _require_finite(values: np.ndarray, column: str) -> None:
+def require_finite(values: np.ndarray, column: str) -> None:
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
         raise ValueError(
@@ -153,7 +153,7 @@ def _require_finite(values: np.ndarray, column: str) -> None:
         )
 
 
-def _require_positive(values: np.ndarray, column: str, reason: str) -> None:
+def require_positive(values: np.ndarray, column: str, reason: str) -> None:
     bad = np.flatnonzero(values <= 0)
     if len(bad):
         raise ValueError(

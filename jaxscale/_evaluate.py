@@ -8,7 +8,8 @@ import pandas as pd
 
 from ._fit import fit
 from ._fit_result import FitResult
-from ._grouped import GroupedFitResult, by_columns, group_key
+from ._grouped import GroupedFitResult
+from ._groups import by_columns, group_key
 
 
 class Extrapolation(eqx.Module):

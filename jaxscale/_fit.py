@@ -10,18 +10,17 @@ import numpy as np
 
 from ._compile_timer import compile_timer
 from ._dataset import Dataset
-from ._fit_result import FitResult, FitWarning
-from ._law import AbstractLaw, replace_parameters
+from ._fit_result import FitResult, FitWarning  # noqa: F401
+from ._law import AbstractLaw
+from ._tree import replace_parameters
 from ._parameterization import Parameterization
 from ._progress import progress_bar, report_progress
 from ._refine import fit_program
+from .laws import resolve
 from .losses import AbstractLoss, LogHuber
 from .solvers import AbstractSolver, GaussNewton
-from .solvers._minimize_batch import NON_FINITE
-
-
-class FitError(RuntimeError):
-    """No restart of a fit reached a finite objective."""
+from ._results import RESULTS, FitError
+NON_FINITE = RESULTS.non_finite
 
 
 def fit(
@@ -78,7 +77,7 @@ def fit(
     >>> round(float(res.law.alpha), 4), round(float(res.law.beta), 4)
     (0.3473, 0.3672)
     """
-    template = _resolve_law(law)
+    template = resolve(law)
     parameterization = Parameterization(template, bounds)
     dtype = _check_options(loss, solver, dtype, n_refine, agree_rtol, stop_when_agreed)
     if by is not None:
@@ -153,7 +152,7 @@ def starting_points(starts, template, parameterization, dataset, dtype) -> jax.A
     return z_starts
 
 
-def _resolve_law(law) -> AbstractLaw:
+def _unused_resolve_law(law) -> AbstractLaw:
     if isinstance(law, str):
         from .laws import get
 

@@ -9,17 +9,16 @@ from ._law import AbstractLaw
 from ._parameterization import Parameterization
 from .losses import AbstractLoss
 from .solvers import AbstractSolver
-from .solvers._minimize_batch import NOT_REFINED, STATUS_NAMES, BatchMinimum
+from ._results import RESULTS, FitWarning
+from .solvers import BatchMinimum
+STATUS_NAMES = {int(r): r.name for r in RESULTS}
+NOT_REFINED = RESULTS.not_refined
 
 
 def count_agreeing(values: np.ndarray, rtol: float) -> np.ndarray:
     """How many entries along the last axis reach that axis's lowest value, within `rtol` of it."""
     best = np.min(values, axis=-1, keepdims=True)
     return np.sum(values <= best + rtol * np.abs(best), axis=-1)
-
-
-class FitWarning(UserWarning):
-    """A fit finished, but something about it deserves a look (few restarts agree, a parameter on a bound)."""
 
 
 class FitResult(eqx.Module):

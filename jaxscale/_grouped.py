@@ -27,7 +27,10 @@ from ._sharding import padded_size, shard_batch
 from ._threads import map_on_cores
 from .losses import AbstractLoss
 from .solvers import AbstractSolver
-from .solvers._minimize_batch import NON_FINITE, STATUS_NAMES, BatchMinimum
+from ._results import RESULTS
+from .solvers import BatchMinimum
+STATUS_NAMES = {int(r): r.name for r in RESULTS}
+NON_FINITE = RESULTS.non_finite
 from .starts import sobol_per_group
 
 

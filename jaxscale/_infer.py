@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 
 from ._bayesian_model import LIKELIHOODS, bayesian_model, resolve_priors
-from ._dataset import Dataset, _as_frame
-from ._fit import FitError, _resolve_law, fit
-from ._fit_result import FitWarning
-from ._grouped import by_columns, group_key
+from ._dataset import Dataset, as_frame
+from ._fit import fit
+from ._groups import by_columns, group_key
+from ._results import FitError, FitWarning
 from ._nuts import inverse_hessian, run_nuts
 from ._parameterization import Parameterization
 from ._posterior import Posterior
+from .laws import resolve
 from .losses import LogSquared
 
 
@@ -87,11 +88,11 @@ def infer(
     >>> 0.3 < float(post.summary().loc["alpha", "mean"]) < 0.4
     True
     """
-    template = _resolve_law(law)
+    template = resolve(law)
     parameterization = Parameterization(template)
     priors = resolve_priors(template, parameterization, priors)
     _check_settings(likelihood, method, num_warmup, num_samples, num_chains, target_accept)
-    frame = _as_frame(data)
+    frame = as_frame(data)
     by = by_columns(frame, by)
     pooled, independent = _check_grouped_names(parameterization.names, by, pooled, independent, population_scale)
     dataset = Dataset.from_frame(frame, template, target=target, inputs=inputs, weights=weights, positive_target=True)

@@ -11,7 +11,9 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
 
-from ._constraints import AbstractConstraint, Interval, Positive, Real
+from ._constraints import AbstractConstraint, Interval, Positive
+from ._dataset import read_inputs
+from ._starts import sobol
 
 
 class AbstractLaw(eqx.Module):
@@ -98,8 +100,6 @@ class AbstractLaw(eqx.Module):
 
     def default_starts(self, target: np.ndarray, inputs: Mapping[str, np.ndarray]) -> "AbstractLaw":
         """Starting points `fit` uses when given none: a Sobol sample over `start_ranges`."""
-        from .starts import sobol
-
         return sobol(self, self.default_n_starts, self.start_ranges(target, inputs))
 
     @property
@@ -109,18 +109,12 @@ class AbstractLaw(eqx.Module):
         shapes = [jnp.shape(getattr(self, n))[: jnp.ndim(getattr(self, n)) - template_ndim[n]] for n in template_ndim]
         return tuple(shapes[0]) if shapes else ()
 
-    def parameters(self) -> dict[str, Array]:
-        """The parameters as a dict of arrays (batched if the law is)."""
-        return {name: jnp.asarray(getattr(self, name)) for name in self.parameter_names()}
-
     def predict(self, data, inputs: Mapping[str, str] | None = None) -> np.ndarray:
         """Predictions at the rows of a DataFrame (or a dict of columns), as a NumPy array.
 
         `inputs` maps the law's input names to column names where they differ. A batch of laws gives one
         row of predictions per member.
         """
-        from ._dataset import read_inputs
-
         x = read_inputs(type(self), data, inputs)
         law = jax.tree_util.tree_map(jnp.asarray, self)
         if law.batch_shape:
@@ -128,14 +122,24 @@ class AbstractLaw(eqx.Module):
         return np.asarray(law(x))
 
 
-def replace_parameters(law: AbstractLaw, values: Mapping[str, Array]) -> AbstractLaw:
-    """`law` with the named parameters replaced (shapes may change, e.g. to add a batch axis)."""
-    names = list(values)
-    return eqx.tree_at(lambda m: [getattr(m, n) for n in names], law, [values[n] for n in names])
-
-
 def _scalar_view(law: AbstractLaw) -> dict[str, Array]:
     return {name: getattr(law, name) for name in law.parameter_names()}
 
 
-__all__ = ["AbstractLaw", "Real", "Positive", "Interval"]
+class AbstractLogLaw(AbstractLaw):
+    """A law written in log space: subclasses implement `log_predict` (a numerically stable log of the
+    prediction, e.g. a log-sum-exp of power-law terms) and the prediction is its exponential.
+
+    Log losses (`LogHuber`, the log-normal likelihood) read `log_predict` directly, so a law that is a sum of
+    terms spanning many orders of magnitude keeps its precision where `log(self(x))` would lose it.
+    """
+
+    @abc.abstractmethod
+    def log_predict(self, x: Mapping[str, Array]) -> Array:
+        """log of the predicted target for inputs `x`."""
+
+    def __call__(self, x: Mapping[str, Array]) -> Array:
+        return jnp.exp(self.log_predict(x))
+
+
+__all__ = ["AbstractLaw", "AbstractLogLaw"]

@@ -9,7 +9,8 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from ._constraints import AbstractConstraint, Interval
-from ._law import AbstractLaw, replace_parameters
+from ._law import AbstractLaw
+from ._tree import replace_parameters
 
 
 class Parameterization(eqx.Module):

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 
 from ._fit_result import FitResult
-from ._law import AbstractLaw, replace_parameters
+from ._law import AbstractLaw
+from ._tree import replace_parameters
 from ._parameterization import Parameterization
 
 

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 
 from ._objective import Objective
 from ._sharding import on_each_device
-from .solvers._minimize_batch import minimize_groups
+from .solvers import minimize_groups
 
 
 def _screen(objective, z_starts, n_refine):

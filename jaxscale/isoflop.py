@@ -22,8 +22,8 @@ import equinox as eqx
 import numpy as np
 import pandas as pd
 
-from ._dataset import _numeric_column, _require_positive
-from ._grouped import by_columns, group_key
+from ._dataset import numeric_column, require_positive
+from ._groups import by_columns, group_key
 
 
 class IsoFlopResult(eqx.Module):
@@ -212,9 +212,9 @@ def _validate(data, columns, by, n_bootstrap, level, positive):
         raise ValueError("the data is empty (0 rows).")
     by = by_columns(frame, by)
     for column in columns:
-        values = _numeric_column(frame, column, role=column)
+        values = numeric_column(frame, column, role=column)
         if column in positive:
-            _require_positive(values, column, "its logarithm is taken")
+            require_positive(values, column, "its logarithm is taken")
     if not (isinstance(n_bootstrap, (int, np.integer)) and n_bootstrap >= 1):
         raise ValueError(f"n_bootstrap must be a positive integer, got {n_bootstrap!r}.")
     if not 0 < level < 1:

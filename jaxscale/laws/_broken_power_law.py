@@ -4,10 +4,10 @@ import numpy as np
 from jaxtyping import Array
 
 from .._constraints import Positive, Real
-from .._law import AbstractLaw
+from .._law import AbstractLogLaw
 
 
-class BrokenPowerLaw(AbstractLaw):
+class BrokenPowerLaw(AbstractLogLaw):
     """The smoothly broken power law of Caballero et al. 2022 ("Broken Neural Scaling Laws", BNSL):
 
         y = a + b * x^(-c0) * prod_{i=1..n} (1 + (x / d_i)^(1 / f_i))^(-c_i * f_i)
@@ -32,8 +32,6 @@ class BrokenPowerLaw(AbstractLaw):
     d: Array
     f: Array
 
-    def __call__(self, x):
-        return jnp.exp(self.log_predict(x))
 
     def log_predict(self, x):
         log_x = jnp.log(x["x"])[..., None]

@@ -1,11 +1,13 @@
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array
 
 from .._constraints import Positive
-from .._law import AbstractLaw
+from .._law import AbstractLogLaw
+from .._starts import grid
 
 
-class Chinchilla(AbstractLaw):
+class Chinchilla(AbstractLogLaw):
     """L(N, D) = E + A / N^alpha + B / D^beta (Hoffmann et al. 2022, "Training Compute-Optimal LLMs").
 
     N is the number of parameters and D the number of training tokens. Computed as
@@ -13,7 +15,7 @@ class Chinchilla(AbstractLaw):
     Epoch AI's replication (Besiroglu et al. 2024, "Chinchilla Scaling: A replication attempt"), who fit
     A = 482.0, B = 2085.4, E = 1.817, alpha = 0.348, beta = 0.366 to the published points.
 
-    The default starting points are the 4,500-point grid of Hoffmann et al. (`jaxscale.starts.hoffmann_grid`).
+    The default starting points are the 4,500-point grid of Hoffmann et al. (`Chinchilla.hoffmann_grid()`, also `jaxscale.starts.hoffmann_grid()`).
 
     >>> import jaxscale as js
     >>> law = js.Chinchilla(E=1.8172, A=477.8, B=2143.9, alpha=0.34731, beta=0.36718)
@@ -29,8 +31,6 @@ class Chinchilla(AbstractLaw):
     alpha: Array
     beta: Array
 
-    def __call__(self, x):
-        return jnp.exp(self.log_predict(x))
 
     def log_predict(self, x):
         n_term = jnp.log(self.A) - self.alpha * jnp.log(x["N"])
@@ -41,6 +41,22 @@ class Chinchilla(AbstractLaw):
         return {"E": (0.1 * target.min(), target.min()), "A": (1.0, 1e11), "B": (1.0, 1e11), "alpha": (0.05, 1.5), "beta": (0.05, 1.5)}
 
     def default_starts(self, target, inputs):
-        from ..starts import hoffmann_grid
+        return type(self).hoffmann_grid()
 
-        return hoffmann_grid()
+    @classmethod
+    def hoffmann_grid(cls) -> "Chinchilla":
+        """The 4,500 starting points of Hoffmann et al. 2022, as used by Epoch AI's replication.
+
+        alpha, beta in {0, 0.5, ..., 2}; e in {-1, -0.5, ..., 1}; a, b in {0, 5, ..., 25}, with E = exp(e),
+        A = exp(a), B = exp(b). Points with alpha or beta = 0 sit on the boundary of their positive constraint
+        and are moved just inside it.
+        """
+        exps = np.arange(0.0, 2.01, 0.5)
+        return grid(
+            cls,
+            E=np.exp(np.arange(-1.0, 1.01, 0.5)),
+            A=np.exp(np.arange(0.0, 25.1, 5.0)),
+            B=np.exp(np.arange(0.0, 25.1, 5.0)),
+            alpha=exps,
+            beta=exps,
+        )

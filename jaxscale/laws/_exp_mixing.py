@@ -3,10 +3,11 @@ import numpy as np
 from jaxtyping import Array
 
 from .._constraints import Positive, Real
+from .._law import AbstractLogLaw
 from ._mixture import AbstractMixtureLaw
 
 
-class ExpMixing(AbstractMixtureLaw):
+class ExpMixing(AbstractMixtureLaw, AbstractLogLaw):
     """L(h) = c + exp(sum_j t_j h_j): one target domain's loss as a function of the mixture weights h
     (Ye et al. 2024, "Data Mixing Laws: Optimizing Data Mixtures by Predicting Language Modeling Performance",
     Eq. 1 for one target; fit one law per target domain).
@@ -31,8 +32,6 @@ class ExpMixing(AbstractMixtureLaw):
         K = cls._require_domains()
         return cls(c=jnp.ones(()), t=jnp.zeros(K))
 
-    def __call__(self, x):
-        return jnp.exp(self.log_predict(x))
 
     def log_predict(self, x):
         return jnp.logaddexp(jnp.log(self.c), self.weights(x) @ self.t)

@@ -3,10 +3,10 @@ from jax.scipy.special import logsumexp
 from jaxtyping import Array
 
 from .._constraints import Positive
-from .._law import AbstractLaw
+from .._law import AbstractLogLaw
 
 
-class FloatingPointPrecision(AbstractLaw):
+class FloatingPointPrecision(AbstractLogLaw):
     """Loss of a model trained in low-precision floating point (Sun et al. 2025, "Scaling Laws for Floating-Point
     Quantization Training", ICML 2025, Eq. 18):
 
@@ -58,8 +58,6 @@ class FloatingPointPrecision(AbstractLaw):
         ratio = self.d * self.gamma * N**self.alpha * (exponent_bits + 0.5) ** self.delta * (mantissa_bits + 0.5) ** self.nu
         return (ratio / jnp.log2(block_size)) ** (1.0 / (2.0 * self.beta))
 
-    def __call__(self, x):
-        return jnp.exp(self.log_predict(x))
 
     def log_predict(self, x):
         log_n, log_d = jnp.log(x["N"]), jnp.log(x["D"])

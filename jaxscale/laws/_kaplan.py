@@ -2,10 +2,10 @@ import jax.numpy as jnp
 from jaxtyping import Array
 
 from .._constraints import Positive
-from .._law import AbstractLaw
+from .._law import AbstractLogLaw
 
 
-class Kaplan(AbstractLaw):
+class Kaplan(AbstractLogLaw):
     """L(N, D) = [(N_c / N)^(alpha_N / alpha_D) + D_c / D]^alpha_D (Kaplan et al. 2020, Eq. 1.5).
 
     "Scaling Laws for Neural Language Models" fit alpha_N = 0.076, alpha_D = 0.103, N_c = 6.4e13 and
@@ -25,8 +25,6 @@ class Kaplan(AbstractLaw):
     alpha_N: Array
     alpha_D: Array
 
-    def __call__(self, x):
-        return jnp.exp(self.log_predict(x))
 
     def log_predict(self, x):
         n_term = (self.alpha_N / self.alpha_D) * (jnp.log(self.N_c) - jnp.log(x["N"]))

@@ -4,10 +4,12 @@ from jax.scipy.special import logsumexp
 from jaxtyping import Array
 
 from .._constraints import Positive
+from .._law import AbstractLogLaw
+from .._starts import sobol
 from ._mixture import AbstractMixtureLaw
 
 
-class MixtureAdditive(AbstractMixtureLaw):
+class MixtureAdditive(AbstractMixtureLaw, AbstractLogLaw):
     """L(N, D, h) = E + 1 / (sum_j C_j h_j^gamma_j) + A / N^alpha + B / D^beta (Shukor et al. 2025, "Scaling
     Laws for Optimal Data Mixtures", the additive law): the mixture's effect does not interact with scale, so
     the best mixture is the same at every N and D.
@@ -40,8 +42,6 @@ class MixtureAdditive(AbstractMixtureLaw):
         one = jnp.ones(())
         return cls(E=one, A=one, B=one, alpha=one, beta=one, C=jnp.ones(K), gamma=jnp.ones(K))
 
-    def __call__(self, x):
-        return jnp.exp(self.log_predict(x))
 
     def log_predict(self, x):
         terms = [
@@ -61,8 +61,6 @@ class MixtureAdditive(AbstractMixtureLaw):
                 "alpha": (0.05, 0.8), "beta": (0.05, 0.8), "C": (0.1, 10.0), "gamma": (0.1, 1.5)}
 
     def default_starts(self, target, inputs):
-        from ..starts import sobol
-
         sizes = sobol(self, self.default_n_starts, self.start_ranges(target, inputs))
         n_mid, d_mid = (float(np.exp(np.median(np.log(inputs[k])))) for k in ("N", "D"))
         K = len(self.domains)

@@ -4,11 +4,12 @@ from jax.scipy.special import logsumexp
 from jaxtyping import Array
 
 from .._constraints import Positive
+from .._law import AbstractLogLaw
 from ._mixture import AbstractMixtureLaw
 from ._mixture_additive import log_power_sum
 
 
-class MixtureJoint(AbstractMixtureLaw):
+class MixtureJoint(AbstractMixtureLaw, AbstractLogLaw):
     """L(N, D, h) = E + 1 / (sum_j C_j h_j^gamma_j) + (sum_j CA_j h_j)^gammaA / N^alpha
     + (sum_j CB_j h_j)^gammaB / D^beta: the joint law of Shukor et al. 2025 ("Scaling Laws for Optimal Data
     Mixtures"), in which the mixture also sets the size of the model-size and data terms, so the best mixture
@@ -45,8 +46,6 @@ class MixtureJoint(AbstractMixtureLaw):
         one = jnp.ones(())
         return cls(E=one, alpha=one, beta=one, C=jnp.ones(K), gamma=jnp.ones(K), CA=jnp.ones(K), gammaA=one, CB=jnp.ones(K), gammaB=one)
 
-    def __call__(self, x):
-        return jnp.exp(self.log_predict(x))
 
     def log_predict(self, x):
         h = self.weights(x)

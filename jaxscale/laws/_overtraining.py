@@ -2,10 +2,10 @@ import jax.numpy as jnp
 from jaxtyping import Array
 
 from .._constraints import Positive
-from .._law import AbstractLaw
+from .._law import AbstractLogLaw
 
 
-class Overtraining(AbstractLaw):
+class Overtraining(AbstractLogLaw):
     """L(C, M) = E + (a M^eta + b M^(-eta)) C^(-eta), with C = 6 N D and M = D / N tokens per parameter
     (Gadre et al. 2024, "Language models scale reliably with over-training and on downstream tasks", Eq. 4).
 
@@ -26,8 +26,6 @@ class Overtraining(AbstractLaw):
     b: Array
     eta: Array
 
-    def __call__(self, x):
-        return jnp.exp(self.log_predict(x))
 
     def log_predict(self, x):
         log_c = jnp.log(6.0) + jnp.log(x["N"]) + jnp.log(x["D"])

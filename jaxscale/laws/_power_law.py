@@ -4,10 +4,10 @@ import jax.numpy as jnp
 from jaxtyping import Array
 
 from .._constraints import Positive
-from .._law import AbstractLaw
+from .._law import AbstractLogLaw
 
 
-class PowerLaw(AbstractLaw):
+class PowerLaw(AbstractLogLaw):
     """y = E + A * x^(-alpha): a saturating power law in one input `x`.
 
     The classic form of learning-curve and scaling-law studies (e.g. Hestness et al. 2017, "Deep Learning
@@ -27,8 +27,6 @@ class PowerLaw(AbstractLaw):
     A: Array
     alpha: Array
 
-    def __call__(self, x):
-        return jnp.exp(self.log_predict(x))
 
     def log_predict(self, x):
         return jnp.logaddexp(jnp.log(self.E), jnp.log(self.A) - self.alpha * jnp.log(x["x"]))

@@ -6,10 +6,10 @@ from jax.scipy.special import logsumexp
 from jaxtyping import Array
 
 from .._constraints import Positive, Real
-from .._law import AbstractLaw
+from .._law import AbstractLogLaw
 
 
-class Precision(AbstractLaw):
+class Precision(AbstractLogLaw):
     """Loss under low-precision training and post-training quantization (Kumar et al. 2024, "Scaling Laws for
     Precision", ICLR 2025, Eqs. 2-4 and Appendix K):
 
@@ -88,8 +88,6 @@ class Precision(AbstractLaw):
             total = total + jnp.where(z > 0, jnp.log(-jnp.expm1(-safe)), -jnp.inf)
         return total
 
-    def __call__(self, x):
-        return jnp.exp(self.log_predict(x))
 
     def log_predict(self, x):
         log_n_eff = self.log_effective_parameters(x)

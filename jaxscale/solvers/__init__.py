@@ -3,8 +3,8 @@
 from ._abstract import AbstractSolver, SolverState
 from ._gauss_newton import GaussNewton
 from ._levenberg_marquardt import AbstractLevenbergMarquardt
-from ._minimize_batch import BatchMinimum, minimize_batch
+from ._minimize_batch import BatchMinimum, minimize_batch, minimize_groups
 from ._newton import DampedNewton
 from ._optax import OptaxSolver
 
-__all__ = ["AbstractSolver", "SolverState", "AbstractLevenbergMarquardt", "DampedNewton", "GaussNewton", "OptaxSolver", "minimize_batch", "BatchMinimum"]
+__all__ = ["AbstractSolver", "SolverState", "AbstractLevenbergMarquardt", "DampedNewton", "GaussNewton", "OptaxSolver", "minimize_batch", "minimize_groups", "BatchMinimum"]

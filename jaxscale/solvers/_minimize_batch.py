@@ -13,17 +13,8 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int
 
+from .._results import RESULTS
 from ._abstract import AbstractSolver
-
-# Per-restart status codes, also used by FitResult.
-CONVERGED, MAX_STEPS, NON_FINITE, NOT_REFINED, STOPPED = 0, 1, 2, 3, 4
-STATUS_NAMES = {
-    CONVERGED: "converged",
-    MAX_STEPS: "max_steps",
-    NON_FINITE: "non_finite",
-    NOT_REFINED: "not_refined",
-    STOPPED: "stopped_early",
-}
 
 # Steps between re-packs: each re-pack costs a sort and a gather; a restart that finishes mid-chunk idles
 # for the rest of it.
@@ -147,8 +138,8 @@ def minimize_groups(
     _, z, running, steps, state = jax.lax.while_loop(keep_going, one_chunk, (0, z, running, steps, state))
     finite = jnp.isfinite(state.value) & jnp.all(jnp.isfinite(z), axis=-1)
     stopped_early = ~state.converged & (steps < solver.max_steps)
-    unfinished = jnp.where(stopped_early, STOPPED, MAX_STEPS) if stop_when_agreed is not None else MAX_STEPS
-    status = jnp.where(~finite, NON_FINITE, jnp.where(state.converged, CONVERGED, unfinished))
+    unfinished = jnp.where(stopped_early, RESULTS.stopped_early, RESULTS.max_steps) if stop_when_agreed is not None else RESULTS.max_steps
+    status = jnp.where(~finite, RESULTS.non_finite, jnp.where(state.converged, RESULTS.converged, unfinished))
     minimum = BatchMinimum(z=z, value=jnp.where(finite, state.value, jnp.inf), status=status, steps=steps)
     return jax.tree_util.tree_map(lambda a: a.reshape((n_groups, n_restarts) + a.shape[1:]), minimum)
 
