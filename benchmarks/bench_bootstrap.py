@@ -75,7 +75,7 @@ def main() -> None:
         f"### Bootstrap, {args.n} resamples, {datetime.date.today()}, {platform.node()} ({os.cpu_count()} CPU cores), "
         f"jax {jax.__version__}, jaxscale {js.__version__}",
         "",
-        "| method | time for %d resamples (s) | jaxscale speed-up | SE E | SE A | SE B | SE alpha | SE beta | note |" % args.n,
+        f"| method | time for {args.n} resamples (s) | jaxscale speed-up | SE E | SE A | SE B | SE alpha | SE beta | note |",
         "|---|---|---|---|---|---|---|---|---|",
         "| Epoch AI (Besiroglu et al. 2024), published | | | 0.0257 | 124.5 | 1293 | 0.0154 | 0.0206 | their bootstrap |",
     ]

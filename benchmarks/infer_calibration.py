@@ -43,7 +43,7 @@ def synthetic(rng, n: int) -> pd.DataFrame:
 
 
 def covered(posterior) -> dict:
-    summary = posterior.summary(prob=0.9)
+    summary = posterior.summary(level=0.9)
     truth = dict(TRUTH, sigma=SIGMA)
     return {name: bool(summary.loc[name, "q0.05"] <= value <= summary.loc[name, "q0.95"]) for name, value in truth.items()}
 
@@ -61,10 +61,10 @@ def main() -> None:
         data = synthetic(rng, SIZES[replicate % len(SIZES)])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", js.FitWarning)
-            nuts = js.infer(js.Chinchilla, data, seed=replicate, num_chains=2)
+            nuts = js.infer(js.Chinchilla, data, seed=replicate, n_chains=2)
         warned += bool(caught)
         rows["nuts"].append(covered(nuts))
-        rows["laplace"].append(covered(js.infer(js.Chinchilla, data, seed=replicate, method="laplace", num_chains=2)))
+        rows["laplace"].append(covered(js.infer(js.Chinchilla, data, seed=replicate, method="laplace", n_chains=2)))
         if (replicate + 1) % 20 == 0:
             print(f"{replicate + 1} replicates, {time.perf_counter() - began:.0f} s", flush=True)
     seconds = time.perf_counter() - began

@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _record import record  # noqa: E402
 
 LAW = js.laws.Overtraining
-SETTINGS = dict(likelihood="student_t", num_warmup=1000, num_samples=1000, target_accept=0.95, seed=0)
+SETTINGS = dict(likelihood="student_t", n_warmup=1000, n_samples=1000, target_accept=0.95, seed=0)
 
 
 def score(band: pd.DataFrame, held_out: pd.DataFrame) -> dict:

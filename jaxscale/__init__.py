@@ -4,32 +4,38 @@ Importing jaxscale turns on JAX's 64-bit mode (`jax_enable_x64`), because scalin
 Chinchilla's are badly conditioned in float32; pass `dtype=jnp.float32` to `fit` to work in float32.
 """
 
+import importlib.metadata
+
 import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import datasets, isoflop, laws, losses, problems, solvers, starts  # noqa: E402
-from ._allocate import Allocation, allocate, sensitivities  # noqa: E402
-from ._bootstrap import bootstrap  # noqa: E402
-from ._bootstrap_result import BootstrapResult  # noqa: E402
-from ._constraints import AbstractConstraint, Interval, Positive, Real  # noqa: E402
-from ._dataset import Dataset  # noqa: E402
-from ._evaluate import Extrapolation, evaluate  # noqa: E402
-from ._fit import fit  # noqa: E402
-from ._fit_result import FitResult  # noqa: E402
-from ._results import RESULTS, FitError, FitWarning  # noqa: E402
-from ._grouped import GroupedFitResult  # noqa: E402
-from ._infer import infer  # noqa: E402
-from ._law import AbstractLaw, AbstractLogLaw  # noqa: E402
-from ._posterior import Posterior  # noqa: E402
-from .laws import BrokenPowerLaw, Chinchilla, Kaplan, PowerLaw  # noqa: E402
-from .losses import LogHuber, LogSquared, Squared  # noqa: E402
+from . import datasets, isoflop, laws, losses, problems, solvers, starts
+from ._allocate import Allocation, allocate, sensitivities
+from ._bootstrap import bootstrap
+from ._bootstrap_result import BootstrapResult
+from ._constraints import AbstractConstraint, Interval, Positive, Real
+from ._dataset import Dataset
+from ._evaluate import Extrapolation, evaluate
+from ._fit import fit
+from ._fit_result import AbstractFitResult, FitResult, GroupedFitResult
+from ._infer import infer
+from ._law import AbstractLaw, AbstractLogLaw
+from ._likelihood import AbstractLikelihood, LogNormal, LogStudentT
+from ._multistart import MultiStart
+from ._posterior import Posterior
+from ._results import RESULTS, FitError, FitWarning
+from .laws import BrokenPowerLaw, Chinchilla, Kaplan, PowerLaw
+from .losses import LogHuber, LogSquared, Squared
 
-__version__ = "0.1.0"
+__version__ = importlib.metadata.version("jaxscale")
 
 __all__ = [
     "AbstractConstraint",
+    "AbstractFitResult",
+    "AbstractLogLaw",
     "AbstractLaw",
+    "AbstractLikelihood",
     "Allocation",
     "BootstrapResult",
     "BrokenPowerLaw",
@@ -43,10 +49,14 @@ __all__ = [
     "Interval",
     "Kaplan",
     "LogHuber",
+    "LogNormal",
     "LogSquared",
+    "LogStudentT",
+    "MultiStart",
     "Positive",
     "Posterior",
     "PowerLaw",
+    "RESULTS",
     "Real",
     "Squared",
     "allocate",

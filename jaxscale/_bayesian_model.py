@@ -1,4 +1,4 @@
-"""The NumPyro model any law gets: priors from its constraints, optional groups, a likelihood on log targets."""
+"""The NumPyro model any law gets: priors from its constraints, optional groups, an observation model."""
 
 from collections.abc import Mapping, Sequence
 
@@ -6,30 +6,30 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._tree import replace_parameters
+from ._likelihood import AbstractLikelihood
 from ._parameterization import Parameterization
-
-LIKELIHOODS = ("normal", "student_t")
+from ._tree import replace_parameters
 
 
 def bayesian_model(
     template,
     parameterization: Parameterization,
     priors: Mapping,
-    likelihood: str,
+    likelihood: AbstractLikelihood,
     num_groups: int = 0,
     pooled: Sequence[str] = (),
     independent: Sequence[str] = (),
     population_scale: float = 1.0,
 ):
-    """A NumPyro model `model(x, log_y, w, group)`; `group` is each row's group index (ignored without groups).
+    """A NumPyro model `model(x, y, w, group)` of raw targets `y`; `group` is each row's group index (ignored
+    without groups).
 
     Shared parameters have one value, drawn from their prior. `independent` ones have one per group, each from
     the prior. `pooled` ones have one per group drawn from a population, non-centred: in the parameter's
     unconstrained coordinate (log for a positive one), value_g = loc + scale * offset_g with offset_g ~ N(0, 1);
     `{name}_loc` gets the parameter's prior (in the parameter's own units) and `{name}_scale` a
-    HalfNormal(population_scale). The log target is the law's log prediction plus Normal or Student-t noise of
-    a learned scale `sigma`; row weights scale each row's log-likelihood.
+    HalfNormal(population_scale). Then the likelihood's noise sites are sampled from its `noise_priors()`, and
+    each row adds its weight times `likelihood.log_prob(location, y, noise)` at the law's `location`.
     """
     import numpyro
     import numpyro.distributions as dist
@@ -48,26 +48,30 @@ def bayesian_model(
             return numpyro.sample(name, prior.expand((num_groups,) + prior.batch_shape))
         return numpyro.sample(name, prior)
 
-    def log_mean(values, x, group):
+    def locations(values, x, group):
         if not grouped:
-            return replace_parameters(template, values).log_predict(x)
+            return likelihood.location(replace_parameters(template, values), x)
         # Each row takes its own group's values: gather them per row and evaluate the law row by row.
         rows = {name: (value[group] if name in grouped else value) for name, value in values.items()}
         axes = {name: (0 if name in grouped else None) for name in values}
-        one_row = lambda v, xi: replace_parameters(template, v).log_predict(xi)
+        one_row = lambda v, xi: likelihood.location(replace_parameters(template, v), xi)
         return jax.vmap(one_row, in_axes=(axes, 0))(rows, x)
 
-    def model(x, log_y, w, group):
+    def model(x, y, w, group):
         values = {name: parameter(name, prior) for name, prior in priors.items()}
-        mean = log_mean(values, x, group)
-        sigma = numpyro.sample("sigma", dist.HalfNormal(0.1))
-        if likelihood == "normal":
-            noise = dist.Normal(mean, sigma)
-        else:
-            noise = dist.StudentT(numpyro.sample("nu", dist.Gamma(2.0, 0.1)), mean, sigma)
-        numpyro.factor("log_likelihood", jnp.sum(w * noise.log_prob(log_y)))
+        location = locations(values, x, group)
+        noise = {site: numpyro.sample(site, prior) for site, prior in likelihood.noise_priors().items()}
+        numpyro.factor("log_likelihood", jnp.sum(w * likelihood.log_prob(location, y, noise)))
 
     return model
+
+
+def site_names(parameterization: Parameterization, pooled: Sequence[str] = ()) -> set[str]:
+    """The names of the sites `bayesian_model` gives the law's parameters (pooled ones through their population)."""
+    names = set(parameterization.names)
+    for name in pooled:
+        names |= {f"{name}_loc", f"{name}_scale", f"{name}_offset"}
+    return names
 
 
 def resolve_priors(template, parameterization: Parameterization, priors) -> dict:

@@ -13,15 +13,14 @@ import numpy as np
 from ._bootstrap_result import BootstrapResult
 from ._compile_timer import compile_timer
 from ._fit import fit
-from ._fit_result import FitResult, FitWarning
+from ._fit_result import FitResult
 from ._law import AbstractLaw
+from ._multistart import MultiStart
 from ._progress import progress_bar
-from ._refine import fit_batch_program
-from ._sharding import padded_size, shard_batch
+from ._results import RESULTS, FitError, FitWarning
+from ._sharding import padded_size
 from ._threads import map_on_cores
 from .solvers import AbstractSolver, DampedNewton
-from ._results import RESULTS
-NON_FINITE = RESULTS.non_finite
 
 
 def bootstrap(
@@ -46,8 +45,8 @@ def bootstrap(
     minima the full fit reached, best first (then the best screened starts, if there are too few).
 
     Args:
-        law: a `FitResult` of the full data (its data, loss and solver are reused), or a law as for `fit`,
-            which is then first fitted to `data` with `fit_options`.
+        law: a `FitResult` of the full data (its data, loss and parameterization are reused; the refits run
+            `solver`, below), or a law as for `fit`, which is then first fitted to `data` with `fit_options`.
         data: the measurements, as for `fit` (not needed when `law` is a `FitResult`).
         n: number of resamples.
         seed: seeds the resampling; the same seed gives the same resamples and the same answer.
@@ -59,8 +58,8 @@ def bootstrap(
         derived: name -> function of a law returning a scalar (e.g. the compute-optimal exponent
             `lambda law: law.beta / (law.alpha + law.beta)`), computed for every resample.
         progress: show a progress bar over chunks.
-        **fit_options: `target`, `inputs`, `weights`, `loss`, `solver`, `bounds`, `dtype`, ... as for `fit`
-            (only when `law` is not a `FitResult`).
+        **fit_options: `target`, `inputs`, `weights`, `loss`, `bounds`, `dtype`, `n_refine`, `multistart`, ...
+            as for `fit` (only when `law` is not a `FitResult`); `solver` here is the refits', not the full fit's.
 
     Returns:
         A `BootstrapResult`: the batch of fitted laws, standard errors, percentile intervals and `to_frame()`.
@@ -90,9 +89,9 @@ def bootstrap(
             raise ValueError("bootstrap needs the data: bootstrap(law, data, ...) or bootstrap(fit_result).")
         full_fit = fit(law, data, **fit_options)
     dataset = full_fit.dataset
-    solver = DampedNewton() if solver is None else solver
-    if not isinstance(solver, AbstractSolver):
-        raise TypeError(f"solver must be a jaxscale solver such as js.solvers.DampedNewton(), got {type(solver).__name__}.")
+    # Every start is already a minimum of nearly the same objective: refine them all, to their end.
+    multistart = MultiStart(DampedNewton() if solver is None else solver, n_refine=n_starts, stop_when_agreed=None, agree_rtol=0.0)
+    multistart.check(full_fit.loss)
     z_starts = _resample_starts(full_fit, n_starts)
     chunk = padded_size(min(int(chunk_size), int(n)))
     key = jax.random.key(seed)
@@ -101,12 +100,9 @@ def bootstrap(
 
     def refit(first):
         counts = _resample_counts(key, jnp.arange(first, first + chunk), dataset.n_rows)
-        weights = shard_batch(counts.astype(dataset.weights.dtype) * dataset.weights)
-        datasets = eqx.tree_at(lambda d: d.weights, dataset, weights)
-        starts = shard_batch(jnp.broadcast_to(z_starts, (chunk,) + z_starts.shape))
-        _, _, minimum = fit_batch_program(
-            full_fit.parameterization, full_fit.loss, solver, datasets, data_axes, starts, z_starts.shape[0], None, 0.0
-        )
+        datasets = eqx.tree_at(lambda d: d.weights, dataset, counts.astype(dataset.weights.dtype) * dataset.weights)
+        starts = jnp.broadcast_to(z_starts, (chunk,) + z_starts.shape)
+        _, _, minimum = multistart.run_batch(full_fit.parameterization, full_fit.loss, datasets, data_axes, starts)
         best = jnp.argmin(minimum.value, axis=1)[:, None]
         take = min(chunk, n - first)
         pick = lambda a: np.asarray(jnp.take_along_axis(a, best.reshape(best.shape + (1,) * (a.ndim - 2)), axis=1)[:take, 0])
@@ -127,9 +123,9 @@ def bootstrap(
         full_fit, np.concatenate(z_ends), np.concatenate(objectives), np.concatenate(statuses), derived, seed,
         seconds=seconds, compile_seconds=compiling.seconds,
     )
-    n_failed = int(np.sum(result.status == NON_FINITE))
+    n_failed = int(np.sum(result.status == RESULTS.non_finite))
     if n_failed == n:
-        raise RuntimeError(f"every one of the {n} bootstrap refits ended with a non-finite objective; check the full fit first.")
+        raise FitError(f"every one of the {n} bootstrap refits ended with a non-finite objective; check the full fit first.")
     if n_failed:
         warnings.warn(f"{n_failed} of {n} bootstrap refits ended non-finite and are left out of the statistics.", FitWarning, stacklevel=2)
     return result

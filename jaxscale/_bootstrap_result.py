@@ -1,3 +1,5 @@
+"""What `bootstrap` returns: one refitted law per resample, and the statistics over them."""
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -6,9 +8,7 @@ import pandas as pd
 
 from ._fit_result import FitResult
 from ._law import AbstractLaw
-from ._results import RESULTS
-STATUS_NAMES = {int(r): r.name for r in RESULTS}
-NON_FINITE = RESULTS.non_finite
+from ._results import RESULTS, status_names
 
 
 class BootstrapResult(eqx.Module):
@@ -34,8 +34,8 @@ class BootstrapResult(eqx.Module):
         parameterization = full_fit.parameterization
         laws = jax.vmap(parameterization.to_law)(jnp.asarray(z_ends))
         names = parameterization.flat_names()
-        values = dict(zip(names, full_fit._natural(z_ends).T))
-        estimate = dict(zip(names, full_fit._natural(full_fit.end_z[full_fit.best][None])[0].tolist()))
+        values = dict(zip(names, full_fit.natural(z_ends).T))
+        estimate = dict(zip(names, full_fit.natural(full_fit.end_z[full_fit.best][None])[0].tolist()))
         for name, function in derived.items():
             values[name] = np.asarray(jax.vmap(function)(laws), dtype=float).reshape(len(z_ends))
             estimate[name] = float(function(full_fit.law))
@@ -48,13 +48,13 @@ class BootstrapResult(eqx.Module):
     @property
     def ok(self) -> np.ndarray:
         """Which resamples count: their refit ended with a finite objective."""
-        return self.status != NON_FINITE
+        return self.status != RESULTS.non_finite
 
     def to_frame(self) -> pd.DataFrame:
         """One row per resample: every parameter and derived quantity, the objective and the refit's status."""
         frame = pd.DataFrame(self.values)
         frame["objective"] = self.objective
-        frame["status"] = [STATUS_NAMES[int(s)] for s in self.status]
+        frame["status"] = status_names(self.status)
         return frame
 
     def standard_errors(self) -> pd.Series:

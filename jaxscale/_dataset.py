@@ -1,7 +1,8 @@
 """Measurements in: validated float columns, one weight per row.
 
-Every structural problem is a `ValueError` raised here, before anything is compiled, naming the column, the
-number of bad rows and the fix.
+Every structural problem of the columns (missing, non-numeric, NaN/inf, outside the target's support, too few
+rows) is a `ValueError` raised here, before anything is compiled, naming the column, the number of bad rows and
+the fix; group-level checks (`by=`) live with the verbs that group.
 """
 
 from collections.abc import Mapping, Sequence
@@ -11,6 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 from jaxtyping import Array, Float
+
+from ._constraints import AbstractConstraint, Interval, Positive
 
 
 class Dataset(eqx.Module):
@@ -38,6 +41,7 @@ class Dataset(eqx.Module):
         weights: str | Sequence[float] | np.ndarray | None = None,
         positive_target: bool = True,
         dtype=jnp.float64,
+        target_support: AbstractConstraint | None = None,
     ) -> "Dataset":
         """Reads and validates the law's inputs, the target and the weights from a DataFrame or dict of columns.
 
@@ -49,12 +53,16 @@ class Dataset(eqx.Module):
             weights: a column name or an array of per-row weights (default: 1 for every row).
             positive_target: reject targets <= 0 (needed when the loss takes their logarithm).
             dtype: float dtype of the arrays.
+            target_support: where the target may lie, as a constraint (`Positive()`, `Interval(0, 1)`,
+                `Real()`), as the loss or likelihood declares it; replaces `positive_target` when given.
         """
         frame = as_frame(data)
         law_type = law if isinstance(law, type) else type(law)
         x = read_inputs(law_type, frame, inputs)
         y = numeric_column(frame, target, role="target")
-        if positive_target:
+        if target_support is not None:
+            require_support(y, target, target_support)
+        elif positive_target:
             require_positive(y, target, "the loss takes its logarithm (use loss=js.Squared() to fit raw values)")
         if weights is None:
             w = np.ones(len(frame))
@@ -160,6 +168,19 @@ def require_positive(values: np.ndarray, column: str, reason: str) -> None:
             f"column '{column}' has {len(bad)} rows <= 0 (rows {_first(bad)}), but {reason}. Drop those rows or fix "
             f"their values."
         )
+
+
+def require_support(values: np.ndarray, column: str, support: AbstractConstraint) -> None:
+    """A ValueError naming the column and the rows outside `support` (a constraint), if there are any."""
+    if isinstance(support, Positive):
+        require_positive(values, column, "the loss or likelihood takes its logarithm (for raw values, fit with loss=js.Squared())")
+    elif isinstance(support, Interval):
+        bad = np.flatnonzero(~((values > support.lo) & (values < support.hi)))
+        if len(bad):
+            raise ValueError(
+                f"column '{column}' has {len(bad)} rows outside ({support.lo:g}, {support.hi:g}) (rows {_first(bad)}), "
+                f"where the loss or likelihood is defined. Drop those rows or fix their values."
+            )
 
 
 def _first(rows: np.ndarray, k: int = 5) -> str:

@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ._fit import fit
-from ._fit_result import FitResult
-from ._grouped import GroupedFitResult
+from ._fit_result import FitResult, GroupedFitResult
 from ._groups import by_columns, group_key
 
 

@@ -1,4 +1,9 @@
-"""`fit`: screen many starting points, refine the most promising ones in one vectorized solve."""
+"""`fit`: screen many starting points, refine the most promising ones in one vectorized solve.
+
+With `by`, one fit per group of rows: the data are read and validated once for all rows, the default starts
+are drawn for every group at once, groups are padded into a few size buckets that run side by side, and the
+results stay stacked (a `GroupedFitResult`), so a thousand groups cost no more Python than ten.
+"""
 
 import time
 import warnings
@@ -7,20 +12,26 @@ from collections.abc import Mapping, Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pandas as pd
 
 from ._compile_timer import compile_timer
 from ._dataset import Dataset
-from ._fit_result import FitResult, FitWarning  # noqa: F401
+from ._fit_result import AbstractFitResult, FitResult, GroupedFitResult
+from ._groups import bucket_rows, buckets, by_columns, groups_of, pad_and_stack
 from ._law import AbstractLaw
-from ._tree import replace_parameters
+from ._multistart import MultiStart
 from ._parameterization import Parameterization
 from ._progress import progress_bar, report_progress
-from ._refine import fit_program
+from ._results import RESULTS, FitError, FitWarning
+from ._sharding import padded_size
+from ._starts import sobol_per_group
+from ._threads import map_on_cores
+from ._tree import replace_parameters
 from .laws import resolve
 from .losses import AbstractLoss, LogHuber
-from .solvers import AbstractSolver, GaussNewton
-from ._results import RESULTS, FitError
-NON_FINITE = RESULTS.non_finite
+from .solvers import AbstractSolver
+
+_MULTISTART_DEFAULTS = MultiStart()
 
 
 def fit(
@@ -32,15 +43,16 @@ def fit(
     weights=None,
     loss: AbstractLoss = LogHuber(1e-3),
     starts=None,
-    solver: AbstractSolver = GaussNewton(),
-    n_refine: int = 16,
+    solver: AbstractSolver | None = None,
+    n_refine: int | None = None,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     dtype=jnp.float64,
-    agree_rtol: float = 1e-6,
-    stop_when_agreed: int | None = 3,
+    agree_rtol: float | None = None,
+    stop_when_agreed: int | None = _MULTISTART_DEFAULTS.stop_when_agreed,
     progress: bool = False,
     by: str | Sequence[str] | None = None,
-):
+    multistart: MultiStart | None = None,
+) -> FitResult | GroupedFitResult:
     """Fits `law` to `data` from many starting points at once.
 
     Every start is screened with one evaluation of the objective; the `n_refine` best are refined together by
@@ -57,19 +69,21 @@ def fit(
         starts: a batch of laws (e.g. `js.starts.hoffmann_grid()`, `js.starts.sobol(law, 4096)`), a dict of
             parameter arrays, or None for the law's default starts.
         solver: the local solver (default `GaussNewton()`; or `DampedNewton()`, `OptaxSolver(optax.lbfgs())`, ...).
-        n_refine: how many of the best-screened starts to refine.
+        n_refine: how many of the best-screened starts to refine (default 16).
         bounds: per-parameter `(lo, hi)` that replace the parameter's constraint for this fit.
         dtype: `jnp.float64` (default) or `jnp.float32`.
-        agree_rtol: restarts within this relative distance of the best objective count as reaching it.
+        agree_rtol: restarts within this relative distance of the best objective count as reaching it (1e-6).
         stop_when_agreed: once this many converged restarts agree on the lowest objective and none still
             running is below it, stop the rest (status "stopped_early"); None runs every restart to its end.
-        progress: show a progress bar while refining.
+        progress: show a progress bar while refining (one fit; grouped fits run their buckets side by side).
         by: a column (or list of columns) of `data`: fit every group of rows separately, all groups in one
             compiled program (groups of different sizes are padded with zero-weight rows).
+        multistart: a `js.MultiStart` holding solver, n_refine, stop_when_agreed and agree_rtol at once; the
+            four keywords are shorthand for it (give one or the other).
 
     Returns:
-        A `FitResult` (`result.law` is the fitted law), or with `by` a `GroupedFitResult` (one `FitResult`
-        per group; `to_frame()` has one row per group).
+        A `FitResult` (`result.law` is the fitted law), or with `by` a `GroupedFitResult` (one fit per group;
+        `to_frame()` has one row per group, `result[key]` is a group's `FitResult`).
 
     >>> import jaxscale as js
     >>> df = js.datasets.load("chinchilla", subset="epoch")
@@ -79,67 +93,97 @@ def fit(
     """
     template = resolve(law)
     parameterization = Parameterization(template, bounds)
-    dtype = _check_options(loss, solver, dtype, n_refine, agree_rtol, stop_when_agreed)
+    multistart = _multistart(multistart, solver, n_refine, stop_when_agreed, agree_rtol)
+    multistart.check(loss)
+    dtype = _check_dtype(dtype)
     if by is not None:
-        from ._grouped import fit_groups
+        if progress:
+            raise ValueError("progress=True shows one fit's refinement; with by=, the groups' buckets run side by side: drop progress.")
+        result = _fit_groups(template, parameterization, data, by, target, inputs, weights, loss, starts, multistart, dtype)
+    else:
+        result = _fit_one(template, parameterization, data, target, inputs, weights, loss, starts, multistart, dtype, progress)
+    _warn(result)
+    return result
 
-        return fit_groups(
-            template, parameterization, data, by, target=target, inputs=inputs, weights=weights, loss=loss,
-            starts=starts, solver=solver, n_refine=n_refine, dtype=dtype, agree_rtol=agree_rtol,
-            stop_when_agreed=stop_when_agreed,
-        )
+
+def _multistart(multistart, solver, n_refine, stop_when_agreed, agree_rtol) -> MultiStart:
+    """`multistart`, or one made from fit's shorthand keywords (not both)."""
+    given = {"solver": solver, "n_refine": n_refine, "agree_rtol": agree_rtol}
+    given = {k: v for k, v in given.items() if v is not None}
+    if stop_when_agreed != _MULTISTART_DEFAULTS.stop_when_agreed:
+        given["stop_when_agreed"] = stop_when_agreed
+    if multistart is None:
+        return MultiStart(**given)
+    if not isinstance(multistart, MultiStart):
+        raise TypeError(f"multistart must be a js.MultiStart, got {type(multistart).__name__}.")
+    if given:
+        raise ValueError(f"pass either multistart= or its shorthand keywords {sorted(given)}, not both.")
+    return multistart
+
+
+def _check_dtype(dtype):
+    dtype = jnp.dtype(dtype)
+    if dtype not in (jnp.float32, jnp.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
+    return dtype
+
+
+def _fit_one(template, parameterization, data, target, inputs, weights, loss, starts, multistart, dtype, progress) -> FitResult:
     dataset = _resolve_data(data, template, target, inputs, weights, loss, dtype, parameterization.size)
     z_starts = starting_points(starts, template, parameterization, dataset, dtype)
-    n_refine = min(int(n_refine), z_starts.shape[0])
-
+    n_refine = min(multistart.n_refine, z_starts.shape[0])
     began = time.perf_counter()
-    with compile_timer() as compiling, progress_bar(progress, solver.max_steps, f"refining {n_refine} restarts"):
-        screened, chosen, minimum = fit_program(
-            parameterization, loss, solver, dataset, z_starts, n_refine, stop_when_agreed, agree_rtol,
-            report_progress if progress else None,
-        )
+    max_steps = multistart.solver.max_steps
+    with compile_timer() as compiling, progress_bar(progress, max_steps, f"refining {n_refine} restarts"):
+        screened, chosen, minimum = multistart.run(parameterization, loss, dataset, z_starts, report_progress if progress else None)
         jax.block_until_ready(minimum)
     seconds = time.perf_counter() - began - compiling.seconds
-
-    if not bool(jnp.any(minimum.status != NON_FINITE)):
+    if not bool(jnp.any(minimum.status != RESULTS.non_finite)):
         raise FitError(
             f"all {n_refine} refined restarts of {type(template).__name__} ended with a non-finite objective "
             f"(best screened objective {float(jnp.min(screened)):.4g}). Check that the law can produce the data "
             f"(e.g. positive predictions for a log loss), try other `starts` or `bounds`, or use float64."
         )
-    result = FitResult.from_minimum(
-        parameterization,
-        loss,
-        solver,
-        dataset,
-        z_starts,
-        screened,
-        chosen,
-        minimum,
-        agree_rtol=agree_rtol,
-        seconds=seconds,
-        compile_seconds=compiling.seconds,
+    return FitResult(
+        parameterization, loss, dataset, z_starts, screened, chosen, minimum.z, minimum.value, minimum.status, minimum.steps,
+        agree_rtol=multistart.agree_rtol, seconds=seconds, compile_seconds=compiling.seconds,
     )
-    for problem in soft_problems(result):
-        warnings.warn(problem, FitWarning, stacklevel=2)
-    return result
 
 
-def _check_options(loss, solver, dtype, n_refine, agree_rtol, stop_when_agreed):
-    if not isinstance(loss, AbstractLoss):
-        raise TypeError(f"loss must be a jaxscale loss such as js.LogHuber(1e-3), got {type(loss).__name__}.")
-    if not isinstance(solver, AbstractSolver):
-        raise TypeError(f"solver must be a jaxscale solver such as js.solvers.GaussNewton(), got {type(solver).__name__}.")
-    dtype = jnp.dtype(dtype)
-    if dtype not in (jnp.float32, jnp.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
-    if not (isinstance(n_refine, (int, np.integer)) and n_refine >= 1):
-        raise ValueError(f"n_refine must be a positive integer, got {n_refine!r}.")
-    if not agree_rtol >= 0:
-        raise ValueError(f"agree_rtol must be >= 0, got {agree_rtol}.")
-    if not (stop_when_agreed is None or (isinstance(stop_when_agreed, (int, np.integer)) and stop_when_agreed >= 1)):
-        raise ValueError(f"stop_when_agreed must be a positive integer or None, got {stop_when_agreed!r}.")
-    return dtype
+def _fit_groups(template, parameterization, data, by, target, inputs, weights, loss, starts, multistart, dtype) -> GroupedFitResult:
+    if not isinstance(data, (pd.DataFrame, dict)):
+        raise TypeError(f"fit(..., by=...) needs a DataFrame or dict of columns, got {type(data).__name__}.")
+    frame = pd.DataFrame(data)
+    by = by_columns(frame, by)
+    if isinstance(weights, (np.ndarray, Sequence)) and not isinstance(weights, str):
+        frame = frame.assign(_weight=np.asarray(weights, dtype=float))
+        weights = "_weight"
+    keys, group_rows = groups_of(frame, by)
+    dataset = Dataset.from_frame(frame, template, target=target, inputs=inputs, weights=weights, target_support=loss.target_support, dtype=dtype)
+    _check_group_sizes(np.asarray(dataset.weights), keys, group_rows, by, parameterization, template)
+    z_starts = _group_starts(starts, template, parameterization, dataset, group_rows, dtype)
+
+    def run(members):
+        n_batch = padded_size(len(members))
+        members_padded = members + [members[-1]] * (n_batch - len(members))
+        batch = pad_and_stack(dataset, [group_rows[g] for g in members_padded], bucket_rows(len(group_rows[members[-1]])))
+        outcome = multistart.run_batch(parameterization, loss, batch, 0, jnp.asarray(z_starts[members_padded]))
+        return members, jax.tree_util.tree_map(np.asarray, outcome)
+
+    found = [None] * len(keys)
+    began = time.perf_counter()
+    with compile_timer() as compiling:
+        for members, outcome in map_on_cores(run, sorted(buckets([len(rows) for rows in group_rows]), key=len, reverse=True)):
+            for i, g in enumerate(members):
+                found[g] = jax.tree_util.tree_map(lambda a: a[i], outcome)
+    seconds = time.perf_counter() - began - compiling.seconds
+
+    screened, chosen, minimum = jax.tree_util.tree_map(lambda *a: np.stack(a), *found)
+    return GroupedFitResult(
+        parameterization, loss, dataset, z_starts, screened, chosen, minimum.z, minimum.value, minimum.status, minimum.steps,
+        agree_rtol=multistart.agree_rtol, seconds=seconds, compile_seconds=compiling.seconds,
+        by=by, keys=tuple(keys), group_rows=tuple(group_rows),
+    )
 
 
 def starting_points(starts, template, parameterization, dataset, dtype) -> jax.Array:
@@ -152,24 +196,10 @@ def starting_points(starts, template, parameterization, dataset, dtype) -> jax.A
     return z_starts
 
 
-def _unused_resolve_law(law) -> AbstractLaw:
-    if isinstance(law, str):
-        from .laws import get
-
-        law = get(law)
-    if isinstance(law, type) and issubclass(law, AbstractLaw):
-        return law.template()
-    if isinstance(law, AbstractLaw):
-        if law.batch_shape:
-            raise ValueError(f"fit takes one law, not a batch of shape {law.batch_shape}; pass a batch as `starts`.")
-        return law
-    raise TypeError(f"law must be a law class, instance or name, got {type(law).__name__}.")
-
-
 def _resolve_data(data, template, target, inputs, weights, loss, dtype, n_params) -> Dataset:
     if not isinstance(data, Dataset):
         return Dataset.from_frame(
-            data, template, target=target, inputs=inputs, weights=weights, positive_target=loss.takes_log, dtype=dtype
+            data, template, target=target, inputs=inputs, weights=weights, target_support=loss.target_support, dtype=dtype
         )
     missing = sorted(set(template.inputs) - set(data.inputs))
     if missing:
@@ -197,33 +227,58 @@ def _resolve_starts(starts, template: AbstractLaw, dataset: Dataset) -> Abstract
     return starts
 
 
-def soft_problems(result: FitResult) -> list[str]:
-    """What deserves a `FitWarning` about a finished fit, in words (empty when nothing does)."""
-    on_bound = {name: getattr(result.law, name) for name in result.parameterization.on_boundary(result.law)}
-    return fit_problems(
-        result.n_refined, result.n_agree, result.objective, result.agree_rtol, result.best_status, result.best_steps, on_bound
-    )
+def _check_group_sizes(w, keys, group_rows, by, parameterization, template) -> None:
+    """Every group needs at least as many rows carrying weight as the law has parameters."""
+    for key, rows in zip(keys, group_rows):
+        n_used = int(np.sum(w[rows] > 0))
+        if n_used < parameterization.size:
+            raise ValueError(
+                f"group {key!r} of by={list(by)}: only {n_used} rows (with weight > 0) but {type(template).__name__} "
+                f"has {parameterization.size} parameters. Drop the group or add measurements to it."
+            )
 
 
-def fit_problems(n_refined, n_agree, objective, agree_rtol, best_status, best_steps, on_bound: dict) -> list[str]:
-    """`soft_problems` from the numbers it looks at (shared by single and grouped fits); `on_bound` maps the
-    parameters on a boundary of their constraint to their values."""
-    problems = []
-    if n_refined >= 3 and n_agree < 3:
-        problems.append(
-            f"only {n_agree} of {n_refined} refined restarts reached the best objective "
-            f"{objective:.6g} (within rtol {agree_rtol:g}): the optimum may not be the global one; "
-            f"try more starts or a larger n_refine."
+def _group_starts(starts, template, parameterization, dataset, group_rows, dtype) -> np.ndarray:
+    """Unconstrained starts per group, (groups, starts, p): the user's starts for every group, else each
+    group's default starts (one Sobol sample, scaled to each group's data, for laws that draw them so)."""
+    if starts is not None:
+        z = np.asarray(starting_points(starts, template, parameterization, dataset, dtype))
+        return np.broadcast_to(z, (len(group_rows),) + z.shape)
+    x, y = {k: np.asarray(v) for k, v in dataset.inputs.items()}, np.asarray(dataset.target)
+    data_of = lambda rows: (y[rows], {k: v[rows] for k, v in x.items()})
+    if type(template).default_starts is AbstractLaw.default_starts:  # the Sobol default: one draw for all groups
+        laws = sobol_per_group(template, template.default_n_starts, [template.start_ranges(*data_of(rows)) for rows in group_rows])
+    else:  # a law with its own way of choosing starts
+        per_group = [template.default_starts(*data_of(rows)) for rows in group_rows]
+        laws = jax.tree_util.tree_map(lambda *a: jnp.concatenate(a), *per_group)
+    z = np.asarray(parameterization.batch_to_unconstrained(laws, clip=True).astype(dtype)).reshape(len(group_rows), -1, parameterization.size)
+    usable = np.any(np.all(np.isfinite(z), axis=2), axis=1)
+    if not usable.all():
+        raise ValueError(f"{int(np.sum(~usable))} group(s) have no finite starting point inside the parameters' constraints: pass `starts`.")
+    return z
+
+
+def _warn(result: AbstractFitResult) -> None:
+    """The soft problems of a finished fit as `FitWarning`s (for groups: one warning naming how many groups
+    have problems and the first of them; `result.problems()` lists all)."""
+    if isinstance(result, FitResult):
+        for problem in result.problems()["problem"]:
+            warnings.warn(problem, FitWarning, stacklevel=3)
+        return
+    keys = result.keys
+    failed = ~np.isfinite(result.objective) | (result.best_status == RESULTS.non_finite.name)
+    if failed.all():
+        raise FitError(f"every group's fit ended with a non-finite objective (by={list(result.by)}); check the law and the data.")
+    if failed.any():
+        names = [k for k, bad in zip(keys, failed) if bad]
+        warnings.warn(f"{len(names)} of {len(keys)} groups ended non-finite: {names[:10]}.", FitWarning, stacklevel=3)
+    texts = result.problem_texts()
+    flagged = [(key, problems[0]) for key, problems, bad in zip(keys, texts, failed) if problems and not bad]
+    if flagged:
+        first_key, first = flagged[0]
+        warnings.warn(
+            f"{len(flagged)} of {len(keys)} groups have something to check (result.problems() lists them); "
+            f"e.g. group {first_key!r}: {first}",
+            FitWarning,
+            stacklevel=3,
         )
-    if best_status != "converged":
-        problems.append(
-            f"the best restart stopped ({best_status}) after {best_steps} steps without converging; "
-            f"raise the solver's max_steps."
-        )
-    if on_bound:
-        values = ", ".join(f"{n}={np.asarray(v).tolist()}" for n, v in on_bound.items())
-        problems.append(
-            f"parameters on the boundary of their constraint: {values}. The data may not determine them; "
-            f"widen the bounds or fix the law."
-        )
-    return problems

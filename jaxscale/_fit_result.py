@@ -1,104 +1,187 @@
+"""What `fit` returns: the restarts' arrays, and everything derived from them.
+
+One fit and a stack of fits (`fit(..., by=...)`) are the same arrays with or without a leading group axis:
+`AbstractFitResult` holds them and derives the best restart, its objective, the restart agreement and the
+soft problems along the last axes, so `FitResult` and `GroupedFitResult` share every computation, and a
+group of a `GroupedFitResult` is a slice of its arrays.
+"""
+
+import abc
+
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 from jaxtyping import Array, Float, Int
 
-from ._dataset import Dataset
+from ._dataset import Dataset, read_inputs
+from ._groups import by_columns, key_tuple, row_groups
 from ._law import AbstractLaw
 from ._parameterization import Parameterization
+from ._results import RESULTS, status_names
 from .losses import AbstractLoss
-from .solvers import AbstractSolver
-from ._results import RESULTS, FitWarning
-from .solvers import BatchMinimum
-STATUS_NAMES = {int(r): r.name for r in RESULTS}
-NOT_REFINED = RESULTS.not_refined
 
 
-def count_agreeing(values: np.ndarray, rtol: float) -> np.ndarray:
-    """How many entries along the last axis reach that axis's lowest value, within `rtol` of it."""
-    best = np.min(values, axis=-1, keepdims=True)
-    return np.sum(values <= best + rtol * np.abs(best), axis=-1)
+class AbstractFitResult(eqx.Module):
+    """The arrays of a fit, with a leading batch shape (`()` for one fit, `(groups,)` for a stack of them).
 
-
-class FitResult(eqx.Module):
-    """The outcome of `fit`: the best law, its objective, and where every restart started and ended.
-
-    `law` is the fitted law; `objective` its objective value; `n_agree` how many refined restarts reached that
-    objective (within `agree_rtol`, relative). `to_frame()` gives the parameters, `restarts_frame()` every
-    restart. `seconds` is the run time of the compiled fit, `compile_seconds` the time spent tracing and
-    compiling it (zero when a fit of the same shapes ran before). Unconstrained coordinates are kept in `start_z` (all starts) and
-    `end_z` (the refined ones); `dataset`, `loss` and `solver` are what was fitted, for refits such as `bootstrap`.
+    `start_z` (..., starts, p) and `screened` (..., starts): every start, unconstrained, and its screened
+    objective; `refined` (..., refined): which starts were refined; `end_z`, `end_objective`, `status`
+    (a `RESULTS` code) and `steps` (..., refined): where each refined restart ended. `seconds` is the run
+    time of the compiled fit, `compile_seconds` the time spent tracing and compiling it.
     """
 
-    law: AbstractLaw
-    objective: float
     parameterization: Parameterization
     loss: AbstractLoss
-    solver: AbstractSolver
     dataset: Dataset
-    start_z: Float[Array, "starts p"]
-    screened: Float[Array, " starts"]
-    refined: Int[Array, " refined"]
-    end_z: Float[Array, "refined p"]
-    end_objective: Float[Array, " refined"]
-    status: Int[Array, " refined"]
-    steps: Int[Array, " refined"]
-    best: int
-    n_agree: int
+    start_z: Float[Array, "*batch starts p"]
+    screened: Float[Array, "*batch starts"]
+    refined: Int[Array, "*batch refined"]
+    end_z: Float[Array, "*batch refined p"]
+    end_objective: Float[Array, "*batch refined"]
+    status: Int[Array, "*batch refined"]
+    steps: Int[Array, "*batch refined"]
     agree_rtol: float
     seconds: float
     compile_seconds: float
 
-    @classmethod
-    def from_minimum(
-        cls, parameterization, loss, solver, dataset, start_z, screened, refined, minimum: BatchMinimum, agree_rtol, seconds,
-        compile_seconds,
-    ) -> "FitResult":
-        best = int(jnp.argmin(minimum.value))
-        objective = float(minimum.value[best])
-        n_agree = int(count_agreeing(np.asarray(minimum.value), agree_rtol))
-        return cls(
-            law=parameterization.to_law(minimum.z[best]),
-            objective=objective,
-            parameterization=parameterization,
-            loss=loss,
-            solver=solver,
-            dataset=dataset,
-            start_z=start_z,
-            screened=screened,
-            refined=refined,
-            end_z=minimum.z,
-            end_objective=minimum.value,
-            status=minimum.status,
-            steps=minimum.steps,
-            best=best,
-            n_agree=n_agree,
-            agree_rtol=agree_rtol,
-            seconds=seconds,
-            compile_seconds=compile_seconds,
-        )
-
     @property
     def n_starts(self) -> int:
-        return int(self.start_z.shape[0])
+        return int(self.start_z.shape[-2])
 
     @property
     def n_refined(self) -> int:
-        return int(self.end_z.shape[0])
+        return int(self.end_z.shape[-2])
+
+    def _best(self) -> np.ndarray:
+        return np.argmin(np.asarray(self.end_objective), axis=-1)
+
+    def _best_z(self) -> np.ndarray:
+        """The best restart's unconstrained point, (..., p)."""
+        best = self._best()
+        return np.take_along_axis(np.asarray(self.end_z), best[..., None, None], axis=-2)[..., 0, :]
+
+    def _objective(self) -> np.ndarray:
+        return np.min(np.asarray(self.end_objective), axis=-1)
+
+    def _n_agree(self) -> np.ndarray:
+        """How many refined restarts reached the best objective, within `agree_rtol` of it."""
+        values = np.asarray(self.end_objective)
+        best = np.min(values, axis=-1, keepdims=True)
+        return np.sum(values <= best + self.agree_rtol * np.abs(best), axis=-1)
+
+    def _best_codes(self) -> np.ndarray:
+        return np.take_along_axis(np.asarray(self.status), self._best()[..., None], axis=-1)[..., 0]
+
+    def _best_steps(self) -> np.ndarray:
+        return np.take_along_axis(np.asarray(self.steps), self._best()[..., None], axis=-1)[..., 0]
+
+    def natural(self, z) -> np.ndarray:
+        """Unconstrained rows (n, p) -> rows of natural parameter values in flat order."""
+        return np.asarray(self.parameterization.natural_rows(jnp.asarray(z)))
+
+    def _parameter_frame(self) -> pd.DataFrame:
+        """One row per fit in the batch: every parameter, objective, agreement, counts and the best status."""
+        z = self._best_z().reshape(-1, self.parameterization.size)
+        frame = pd.DataFrame(self.natural(z), columns=self.parameterization.flat_names())
+        frame["objective"] = self._objective().reshape(-1)
+        frame["n_agree"] = self._n_agree().reshape(-1)
+        frame["n_refined"] = self.n_refined
+        frame["n_starts"] = self.n_starts
+        frame["status"] = status_names(self._best_codes().reshape(-1))
+        return frame
+
+    def _on_bound(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per fit in the batch, the best natural values (fits, p) and which sit on their constraint's boundary."""
+        natural = self.natural(self._best_z().reshape(-1, self.parameterization.size))
+        on_bound = np.zeros(natural.shape, bool)
+        offset = 0
+        for constraint, shape in zip(self.parameterization.constraints, self.parameterization.shapes):
+            size = int(np.prod(shape))
+            on_bound[:, offset : offset + size] = np.asarray(constraint.on_boundary(natural[:, offset : offset + size]))
+            offset += size
+        return natural, on_bound
+
+    def problem_texts(self) -> list[list[str]]:
+        """Per fit in the batch, what deserves a `FitWarning`, in words (an empty list when nothing does)."""
+        objective, n_agree = self._objective().reshape(-1), self._n_agree().reshape(-1)
+        codes, steps = self._best_codes().reshape(-1), self._best_steps().reshape(-1)
+        natural, on_bound = self._on_bound()
+        flat_names = self.parameterization.flat_names()
+        found = []
+        for g in range(len(objective)):
+            problems = []
+            if self.n_refined >= 3 and n_agree[g] < 3:
+                problems.append(
+                    f"only {n_agree[g]} of {self.n_refined} refined restarts reached the best objective "
+                    f"{objective[g]:.6g} (within rtol {self.agree_rtol:g}): the optimum may not be the global one; "
+                    f"try more starts or a larger n_refine."
+                )
+            if codes[g] != RESULTS.converged:
+                problems.append(
+                    f"the best restart stopped ({RESULTS(int(codes[g])).name}) after {steps[g]} steps without converging; "
+                    f"raise the solver's max_steps."
+                )
+            if on_bound[g].any():
+                values = ", ".join(f"{flat_names[i]}={natural[g, i]:.6g}" for i in np.flatnonzero(on_bound[g]))
+                problems.append(
+                    f"parameters on the boundary of their constraint: {values}. The data may not determine them; "
+                    f"widen the bounds or fix the law."
+                )
+            found.append(problems)
+        return found
+
+    @abc.abstractmethod
+    def to_frame(self) -> pd.DataFrame:
+        """The fitted parameters as a DataFrame (one row per fit)."""
+
+    @abc.abstractmethod
+    def summary(self) -> pd.DataFrame:
+        """One row per parameter."""
+
+    @abc.abstractmethod
+    def problems(self) -> pd.DataFrame:
+        """What deserves a look, one row per problem (empty when nothing does)."""
+
+
+class FitResult(AbstractFitResult):
+    """The outcome of `fit`: the best law, its objective, and where every restart started and ended.
+
+    `law` is the fitted law; `objective` its objective value; `n_agree` how many refined restarts reached that
+    objective (within `agree_rtol`, relative). `to_frame()` gives the parameters, `summary()` one row per
+    parameter, `restarts_frame()` every restart, `problems()` what `fit` warned about. `dataset` and `loss` are
+    what was fitted, for refits such as `bootstrap`.
+    """
+
+    @property
+    def best(self) -> int:
+        return int(self._best())
+
+    @property
+    def objective(self) -> float:
+        return float(self._objective())
+
+    @property
+    def n_agree(self) -> int:
+        return int(self._n_agree())
 
     @property
     def best_status(self) -> str:
-        return STATUS_NAMES[int(self.status[self.best])]
+        return RESULTS(int(self._best_codes())).name
 
     @property
     def best_steps(self) -> int:
-        return int(self.steps[self.best])
+        return int(self._best_steps())
+
+    @property
+    def law(self) -> AbstractLaw:
+        return self.parameterization.to_law(jnp.asarray(self._best_z()))
 
     def status_counts(self) -> dict[str, int]:
         """How many refined restarts ended in each status."""
         codes, counts = np.unique(np.asarray(self.status), return_counts=True)
-        return {STATUS_NAMES[int(c)]: int(n) for c, n in zip(codes, counts)}
+        return {RESULTS(int(c)).name: int(n) for c, n in zip(codes, counts)}
 
     def predict(self, data, inputs=None) -> np.ndarray:
         """The fitted law's predictions at the rows of `data`."""
@@ -106,9 +189,21 @@ class FitResult(eqx.Module):
 
     def to_frame(self) -> pd.DataFrame:
         """One row: every fitted parameter, the objective and the restart agreement."""
-        row = dict(zip(self.parameterization.flat_names(), self._natural(self.end_z[self.best][None])[0]))
-        row.update(objective=self.objective, n_agree=self.n_agree, n_refined=self.n_refined, n_starts=self.n_starts)
-        return pd.DataFrame([row])
+        return self._parameter_frame().drop(columns="status")
+
+    def summary(self) -> pd.DataFrame:
+        """One row per parameter (flat names): its fitted value, its constraint and whether it sits on it."""
+        natural, on_bound = self._on_bound()
+        parameterization = self.parameterization
+        constraints = [str(c) for c, shape in zip(parameterization.constraints, parameterization.shapes) for _ in range(int(np.prod(shape)))]
+        return pd.DataFrame(
+            {"estimate": natural[0], "constraint": constraints, "on_boundary": on_bound[0]},
+            index=pd.Index(parameterization.flat_names(), name="parameter"),
+        )
+
+    def problems(self) -> pd.DataFrame:
+        """What `fit` warned about, one row per problem."""
+        return pd.DataFrame({"problem": self.problem_texts()[0]}, dtype=object)
 
     def restarts_frame(self) -> pd.DataFrame:
         """One row per starting point: its start and end parameters, objectives, status and step count.
@@ -119,31 +214,137 @@ class FitResult(eqx.Module):
         n = self.n_starts
         refined = np.asarray(self.refined)
         end = np.full((n, len(names)), np.nan)
-        end[refined] = self._natural(self.end_z)
+        end[refined] = self.natural(self.end_z)
         objective = np.full(n, np.nan)
         objective[refined] = np.asarray(self.end_objective)
-        status = np.full(n, NOT_REFINED)
+        status = np.full(n, int(RESULTS.not_refined))
         status[refined] = np.asarray(self.status)
         steps = np.zeros(n, int)
         steps[refined] = np.asarray(self.steps)
-        frame = pd.DataFrame(self._natural(self.start_z), columns=[f"start_{k}" for k in names])
+        frame = pd.DataFrame(self.natural(self.start_z), columns=[f"start_{k}" for k in names])
         frame[[f"end_{k}" for k in names]] = end
         frame["start_objective"] = np.asarray(self.screened)
         frame["objective"] = objective
-        frame["status"] = pd.Categorical([STATUS_NAMES[s] for s in status], categories=list(STATUS_NAMES.values()))
+        frame["status"] = pd.Categorical(status_names(status), categories=[r.name for r in RESULTS])
         frame["steps"] = steps
         return frame
-
-    def _natural(self, z) -> np.ndarray:
-        """Unconstrained rows -> rows of natural parameter values in flat order."""
-        return np.asarray(self.parameterization.natural_rows(jnp.asarray(z)))
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v:.6g}" for k, v in self.to_frame().iloc[0, : self.parameterization.size].items())
         counts = ", ".join(f"{v} {k}" for k, v in self.status_counts().items())
         return (
-            f"FitResult({type(self.law).__name__}: {params}\n"
+            f"FitResult({type(self.parameterization.template).__name__}: {params}\n"
             f"  objective {self.objective:.10g} ({type(self.loss).__name__}); {self.n_agree} of {self.n_refined} "
             f"refined restarts reached it (rtol {self.agree_rtol:g}); {self.n_starts} starts screened; "
             f"restarts: {counts}; {self.seconds:.3f} s, plus {self.compile_seconds:.2f} s compiling)"
         )
+
+
+class GroupedFitResult(AbstractFitResult):
+    """One fit per group, stacked: `result[key]` (that group's `FitResult`, a slice), `result.keys`,
+    `to_frame()` (one row per group), `summary()` (each parameter across groups), `problems()` (per group).
+
+    `law` is the batch of fitted laws, one per group in the order of `keys`; `predict(data)` predicts each row
+    with its own group's law. The arrays have a leading group axis: `end_z` (groups, refined, p), ...;
+    `dataset` holds every row, `group_rows` each group's row positions in it.
+    """
+
+    by: tuple[str, ...]
+    keys: tuple
+    group_rows: tuple[np.ndarray, ...]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, key) -> FitResult:
+        try:
+            g = self.keys.index(key)
+        except ValueError:
+            raise KeyError(f"no group {key!r}; groups are {list(self.keys)[:10]}{' ...' if len(self.keys) > 10 else ''}") from None
+        rows = self.group_rows[g]
+        at = lambda a: a[g]
+        return FitResult(
+            self.parameterization, self.loss, jax.tree_util.tree_map(lambda a: a[rows], self.dataset),
+            *(at(getattr(self, name)) for name in ("start_z", "screened", "refined", "end_z", "end_objective", "status", "steps")),
+            agree_rtol=self.agree_rtol, seconds=self.seconds / len(self), compile_seconds=self.compile_seconds / len(self),
+        )
+
+    @property
+    def results(self) -> tuple[FitResult, ...]:
+        """Every group's `FitResult`, in the order of `keys`."""
+        return tuple(self[key] for key in self.keys)
+
+    @property
+    def best(self) -> np.ndarray:
+        """Per group, the index of its best refined restart."""
+        return self._best()
+
+    @property
+    def objective(self) -> np.ndarray:
+        return self._objective()
+
+    @property
+    def n_agree(self) -> np.ndarray:
+        """Per group, how many refined restarts reached its best objective (within `agree_rtol`)."""
+        return self._n_agree()
+
+    @property
+    def best_status(self) -> np.ndarray:
+        """Per group, the status name of its best restart."""
+        return np.array(status_names(self._best_codes()))
+
+    @property
+    def law(self) -> AbstractLaw:
+        return _to_laws(self.parameterization, jnp.asarray(self._best_z()))
+
+    def _key_columns(self) -> pd.DataFrame:
+        keys = [key_tuple(k) for k in self.keys]
+        return pd.DataFrame({column: [k[i] for k in keys] for i, column in enumerate(self.by)})
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per group: the `by` columns, the fitted parameters, objective, restart agreement and status."""
+        return pd.concat([self._key_columns(), self._parameter_frame()], axis=1)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per parameter (flat names): its median, 5% and 95% quantile and range across groups."""
+        values = self._parameter_frame()[self.parameterization.flat_names()]
+        frame = values.quantile([0.5, 0.05, 0.95]).T
+        frame.columns = ["median", "q0.05", "q0.95"]
+        frame["min"], frame["max"] = values.min(), values.max()
+        frame.index.name = "parameter"
+        return frame
+
+    def problems(self) -> pd.DataFrame:
+        """One row per problem of any group: its `by` columns and the problem, in words."""
+        keys = self._key_columns()
+        rows = [(g, text) for g, texts in enumerate(self.problem_texts()) for text in texts]
+        frame = keys.iloc[[g for g, _ in rows]].reset_index(drop=True)
+        frame["problem"] = pd.Series([text for _, text in rows], dtype=object)
+        return frame
+
+    def predict(self, data, inputs=None) -> np.ndarray:
+        """Each row of `data` (which must have the `by` columns) predicted by its group's fitted law."""
+        frame = pd.DataFrame(data)
+        by_columns(frame, self.by)
+        group_of_row = row_groups(frame, self.by, self.keys)
+        x = read_inputs(type(self.parameterization.template), frame, inputs)
+        return np.asarray(_predict_rows(self.law, jnp.asarray(group_of_row), x))
+
+    def __repr__(self) -> str:
+        statuses = pd.Series(self.best_status).value_counts().to_dict()
+        return (
+            f"GroupedFitResult({type(self.parameterization.template).__name__} by {list(self.by)}: {len(self)} groups, "
+            f"best restarts {statuses}; {self.seconds:.3f} s, plus {self.compile_seconds:.2f} s compiling)"
+        )
+
+
+@eqx.filter_jit
+def _to_laws(parameterization, z):
+    return jax.vmap(parameterization.to_law)(z)
+
+
+@eqx.filter_jit
+def _predict_rows(laws, group_of_row, x):
+    """Row i predicted by law `group_of_row[i]` of the batch, one row at a time under vmap."""
+    row_laws = jax.tree_util.tree_map(lambda a: a[group_of_row], laws)
+    return jax.vmap(lambda law, row: law(row))(row_laws, x)

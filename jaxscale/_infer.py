@@ -9,16 +9,18 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from ._bayesian_model import LIKELIHOODS, bayesian_model, resolve_priors
+from ._bayesian_model import bayesian_model, resolve_priors, site_names
 from ._dataset import Dataset, as_frame
 from ._fit import fit
-from ._groups import by_columns, group_key
-from ._results import FitError, FitWarning
+from ._groups import by_columns, groups_of, row_groups
+from ._likelihood import AbstractLikelihood, resolve_likelihood
 from ._nuts import inverse_hessian, run_nuts
 from ._parameterization import Parameterization
 from ._posterior import Posterior
+from ._results import FitError, FitWarning
+from ._tree import replace_parameters
 from .laws import resolve
-from .losses import LogSquared
+from .solvers import DampedNewton, minimize_batch
 
 
 def infer(
@@ -29,28 +31,32 @@ def infer(
     inputs: Mapping[str, str] | None = None,
     weights=None,
     priors: Mapping | None = None,
-    likelihood: str = "normal",
+    likelihood: str | AbstractLikelihood = "normal",
     by: str | Sequence[str] | None = None,
     pooled: Sequence[str] = (),
     independent: Sequence[str] = (),
     population_scale: float = 1.0,
     method: str = "nuts",
-    num_warmup: int = 500,
-    num_samples: int = 1000,
-    num_chains: int = 4,
+    n_warmup: int = 500,
+    n_samples: int = 1000,
+    n_chains: int = 4,
     target_accept: float = 0.8,
     seed: int = 0,
     progress: bool = False,
+    num_warmup: int | None = None,
+    num_samples: int | None = None,
+    num_chains: int | None = None,
 ) -> Posterior:
     """Samples the posterior of `law`'s parameters given `data`, with NUTS.
 
     The model needs no per-law code: each parameter gets a prior (by default its constraint's weakly
     informative one: LogNormal(0, 5) for positive, Uniform for an interval, Normal(0, 10) for real;
-    override any with a NumPyro distribution), and the log of the target is the law's log prediction plus
-    noise of a learned scale `sigma` (HalfNormal(0.1) prior): Normal, or Student-t with learned degrees of
-    freedom `nu` (robust to outliers, the Bayesian counterpart of the Huber fit). Row weights scale each
-    point's log-likelihood. A prior whose tail spills outside a parameter's constraint is truncated to it;
-    one whose mass is mostly outside is an error.
+    override any with a NumPyro distribution), and the target scatters around the law's prediction as the
+    `likelihood` says. The default, `LogNormal()` ("normal"), puts Normal noise of a learned scale `sigma`
+    (HalfNormal(0.1) prior) on the log target; `LogStudentT()` ("student_t") Student-t noise with learned
+    degrees of freedom `nu` (robust to outliers, the Bayesian counterpart of the Huber fit); any
+    `AbstractLikelihood` works. Row weights scale each point's log-likelihood. A prior whose tail spills
+    outside a parameter's constraint is truncated to it; one whose mass is mostly outside is an error.
 
     With `by`, rows fall into groups (model families, seeds, datasets). Parameters named in `pooled` get one
     value per group, drawn from a population (non-centred: value_g = loc + scale * offset_g in the parameter's
@@ -58,65 +64,75 @@ def infer(
     `{name}_scale` a HalfNormal(population_scale)), so groups with little data borrow strength from the rest.
     Parameters in `independent` get one value per group, each from the prior alone; the rest are shared.
 
-    Chains start at a multi-start point fit (`js.fit` with `LogSquared`), with the inverse Hessian of the
+    Chains start at a multi-start point fit (`js.fit` with the likelihood's `point_loss`, `LogSquared` for
+    the log likelihoods; the noise sites at the likelihood's `initial_noise`), with the inverse Hessian of the
     posterior there as the first dense mass matrix, and adapt it during warm-up. They run one per device when
     there are enough devices, one per thread on CPU cores, and vectorized otherwise.
 
     Args:
         law, data, target, inputs, weights: as for `fit`.
         priors: parameter name -> NumPyro distribution, e.g. `{"alpha": dist.Normal(0.34, 0.05)}`.
-        likelihood: "normal" or "student_t".
+        likelihood: the observation model, an `AbstractLikelihood` such as `js.LogStudentT()`, or its name:
+            "normal" (`LogNormal()`) or "student_t" (`LogStudentT()`).
         by: column(s) whose values define the groups.
         pooled, independent: parameter names that vary by group (needs `by`), as above.
         population_scale: the HalfNormal scale of the pooled parameters' spread across groups, in their
             unconstrained units (1.0: a factor of e for a positive parameter is plausible).
         method: "nuts", or "laplace": a Gaussian at the posterior mode (found by damped Newton on the
-            potential, in the unconstrained space), whose `num_chains * num_samples` independent draws are
+            potential, in the unconstrained space), whose `n_chains * n_samples` independent draws are
             mapped back through the constraints. No MCMC, so no r_hat or divergences to worry about;
             exact only as far as the posterior is Gaussian in those coordinates.
-        num_warmup, num_samples, num_chains: NUTS settings (per chain).
+        n_warmup, n_samples, n_chains: NUTS settings (warm-up and kept draws per chain, and chains).
         target_accept: the acceptance rate NUTS tunes its step size to; raise it (0.9-0.99) when there are
             divergent transitions, as hierarchical posteriors with few groups often have.
         seed: seeds the sampler; the same seed gives the same draws.
         progress: show a progress bar over all chains' draws.
+        num_warmup, num_samples, num_chains: deprecated spellings of n_warmup, n_samples, n_chains.
 
     >>> import warnings, jaxscale as js
     >>> df = js.datasets.load("chinchilla", subset="epoch")
     >>> with warnings.catch_warnings():  # chains this short warn that their effective sample size is low
     ...     warnings.simplefilter("ignore", js.FitWarning)
-    ...     post = js.infer(js.Chinchilla, df, num_warmup=200, num_samples=200, num_chains=2)
+    ...     post = js.infer(js.Chinchilla, df, n_warmup=200, n_samples=200, n_chains=2)
     >>> 0.3 < float(post.summary().loc["alpha", "mean"]) < 0.4
     True
+    >>> post.likelihood, post.to_frame().shape  # one row per draw: chain, draw and 6 sampled sites
+    (LogNormal(), (400, 8))
     """
+    n_warmup = _renamed("num_warmup", num_warmup, "n_warmup", n_warmup, 500)
+    n_samples = _renamed("num_samples", num_samples, "n_samples", n_samples, 1000)
+    n_chains = _renamed("num_chains", num_chains, "n_chains", n_chains, 4)
     template = resolve(law)
     parameterization = Parameterization(template)
+    likelihood = resolve_likelihood(likelihood)
     priors = resolve_priors(template, parameterization, priors)
-    _check_settings(likelihood, method, num_warmup, num_samples, num_chains, target_accept)
+    _check_settings(method, n_warmup, n_samples, n_chains, target_accept)
     frame = as_frame(data)
     by = by_columns(frame, by)
     pooled, independent = _check_grouped_names(parameterization.names, by, pooled, independent, population_scale)
-    dataset = Dataset.from_frame(frame, template, target=target, inputs=inputs, weights=weights, positive_target=True)
+    _check_noise_sites(likelihood, parameterization, pooled)
+    dataset = Dataset.from_frame(frame, template, target=target, inputs=inputs, weights=weights, target_support=likelihood.target_support)
     groups, group = _group_index(frame, by)
     grouped = bool(pooled or independent)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)  # only a starting point; the posterior speaks for itself
-        start = fit(template, dataset, loss=LogSquared())
-        per_group = _per_group_fits(template, frame, by, target, inputs, weights) if grouped else None
+        start = fit(template, dataset, loss=likelihood.point_loss)
+        per_group = _per_group_fits(template, frame, by, target, inputs, weights, likelihood.point_loss) if grouped else None
     model = bayesian_model(template, parameterization, priors, likelihood, len(groups), pooled, independent, population_scale)
-    model_args = (dataset.inputs, jnp.log(dataset.target), dataset.weights, jnp.asarray(group))
-    init_values = _initial_values(start, per_group, len(groups), dataset, parameterization, likelihood, pooled, independent)
+    model_args = (dataset.inputs, dataset.target, dataset.weights, jnp.asarray(group))
+    init_values = _initial_values(start, per_group, len(groups), group, dataset, parameterization, likelihood, pooled, independent)
 
     began = time.perf_counter()
     potential, postprocess, z0 = _flat_potential(model, model_args, init_values)
     if method == "laplace":
         mode = _posterior_mode(potential, z0, model_args)
-        z, diverging = _laplace_draws(potential, mode, model_args, num_chains, num_samples, seed), None
+        z, diverging = _laplace_draws(potential, mode, model_args, n_chains, n_samples, seed), None
     else:
         if grouped:  # the per-group fits only roughly agree with a shared value: start at the posterior mode
             z0 = _posterior_mode(potential, z0, model_args, fallback=True)
         draws = run_nuts(
-            potential, z0, model_args, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
+            potential, z0, model_args, n_warmup=n_warmup, n_samples=n_samples, n_chains=n_chains,
             seed=seed, inverse_mass_matrix=inverse_hessian(potential, z0, model_args), target_accept_prob=target_accept,
             progress=progress,
         )
@@ -131,17 +147,35 @@ def infer(
     return posterior
 
 
-def _check_settings(likelihood, method, num_warmup, num_samples, num_chains, target_accept) -> None:
-    if likelihood not in LIKELIHOODS:
-        raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
+def _renamed(old_name, old_value, new_name, new_value, default):
+    """The setting under its new name, or under its deprecated old one (with a DeprecationWarning)."""
+    if old_value is None:
+        return new_value
+    warnings.warn(f"infer({old_name}=...) is deprecated; use {new_name}=... instead.", DeprecationWarning, stacklevel=3)
+    if new_value != default:
+        raise ValueError(f"{old_name} is the deprecated spelling of {new_name}: pass only {new_name}.")
+    return old_value
+
+
+def _check_settings(method, n_warmup, n_samples, n_chains, target_accept) -> None:
     if method not in ("nuts", "laplace"):
         raise ValueError(f"method must be 'nuts' or 'laplace', got {method!r}.")
-    for name, value in (("num_warmup", num_warmup), ("num_samples", num_samples), ("num_chains", num_chains)):
-        minimum = 0 if name == "num_warmup" else 1
+    for name, value in (("n_warmup", n_warmup), ("n_samples", n_samples), ("n_chains", n_chains)):
+        minimum = 0 if name == "n_warmup" else 1
         if not (isinstance(value, (int, np.integer)) and value >= minimum):
             raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
     if not 0 < target_accept < 1:
         raise ValueError(f"target_accept must be between 0 and 1 (exclusive), got {target_accept!r}.")
+
+
+def _check_noise_sites(likelihood, parameterization, pooled) -> None:
+    """The likelihood's noise sites must not share a name with a site of the law's parameters."""
+    clash = sorted(set(likelihood.noise_priors()) & site_names(parameterization, pooled))
+    if clash:
+        raise ValueError(
+            f"{type(likelihood).__name__}'s noise sites {clash} have the names of sites of the law's parameters: "
+            f"rename the likelihood's noise sites."
+        )
 
 
 def _check_grouped_names(names, by, pooled, independent, population_scale) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -165,30 +199,30 @@ def _group_index(frame: pd.DataFrame, by) -> tuple[tuple, np.ndarray]:
     """The group keys (sorted) and each row's index into them; one group of every row without `by`."""
     if not by:
         return (), np.zeros(len(frame), dtype=np.int32)
-    grouping = frame.groupby(list(by), sort=True)
-    keys = tuple(group_key(key, by) for key in grouping.indices)
-    return keys, grouping.ngroup().to_numpy(np.int32)
+    keys, _ = groups_of(frame, by)
+    return tuple(keys), row_groups(frame, by, keys)
 
 
-def _per_group_fits(template, frame, by, target, inputs, weights):
+def _per_group_fits(template, frame, by, target, inputs, weights, loss):
     """One point fit per group, or None where some group cannot be fitted alone (too few rows, say): the
     pooled fit then starts every group."""
     try:
-        return fit(template, frame, by=by, target=target, inputs=inputs, weights=weights, loss=LogSquared())
+        return fit(template, frame, by=by, target=target, inputs=inputs, weights=weights, loss=loss)
     except (FitError, ValueError):
         return None
 
 
-def _initial_values(start, per_group, num_groups, dataset, parameterization, likelihood, pooled, independent) -> dict:
-    """Every site near the point fit. With groups, grouped parameters start at the per-group fits (pooled ones
-    through their population: loc the mean and scale the spread of the unconstrained values) and shared ones
-    at the median of the groups' values."""
-    objectives = [start.objective] if per_group is None else per_group.objective
-    squares = float(np.sum(2 * np.asarray(objectives)))
-    residual_sd = float(np.sqrt(squares / float(np.sum(np.asarray(dataset.weights)))))
-    values = {"sigma": jnp.asarray(max(residual_sd, 1e-6))}
-    if likelihood == "student_t":
-        values["nu"] = jnp.asarray(10.0)
+def _initial_values(start, per_group, num_groups, group, dataset, parameterization, likelihood, pooled, independent) -> dict:
+    """Every site near the point fit. The noise sites start at the likelihood's `initial_noise` of the fit's
+    residuals (each group's own fit's, where there are per-group fits). With groups, grouped parameters start
+    at the per-group fits (pooled ones through their population: loc the mean and scale the spread of the
+    unconstrained values) and shared ones at the median of the groups' values."""
+    if per_group is None:
+        location = likelihood.location(start.law, dataset.inputs)
+    else:  # each row at its own group's fitted law
+        row_laws = replace_parameters(per_group.law, {name: getattr(per_group.law, name)[group] for name in parameterization.names})
+        location = jax.vmap(likelihood.location)(row_laws, dataset.inputs)
+    values = {site: jnp.asarray(value) for site, value in likelihood.initial_noise(location, dataset.target, dataset.weights).items()}
     for name, shape, constraint in zip(parameterization.names, parameterization.shapes, parameterization.constraints):
         if not (pooled or independent):
             values[name] = jnp.asarray(getattr(start.law, name))
@@ -232,15 +266,13 @@ def _constrained_samples(postprocess, z: np.ndarray, model_args) -> dict:
 def _posterior_mode(potential, guess, model_args, fallback: bool = False) -> jax.Array:
     """The minimum of the potential (the posterior mode, in unconstrained coordinates) by damped Newton from
     `guess`; with `fallback`, `guess` itself where the search fails."""
-    from .solvers import DampedNewton, minimize_batch
-
     mode = minimize_batch(DampedNewton(max_steps=300), lambda z: potential(z, *model_args), guess[None]).z[0]
     if fallback and not bool(jnp.all(jnp.isfinite(mode))):
         return guess
     return mode
 
 
-def _laplace_draws(potential, mode, model_args, num_chains, num_samples, seed) -> np.ndarray:
+def _laplace_draws(potential, mode, model_args, n_chains, n_samples, seed) -> np.ndarray:
     """Independent flat draws (chains, draws, dim) from the Gaussian at the posterior `mode`."""
     covariance = inverse_hessian(potential, mode, model_args)
     if covariance is None:
@@ -249,5 +281,5 @@ def _laplace_draws(potential, mode, model_args, num_chains, num_samples, seed) -
             "use method='nuts' or more informative priors."
         )
     cholesky = jnp.linalg.cholesky(covariance)
-    eps = jax.random.normal(jax.random.key(seed + 1), (num_chains, num_samples, mode.shape[0]))
+    eps = jax.random.normal(jax.random.key(seed + 1), (n_chains, n_samples, mode.shape[0]))
     return np.asarray(mode + eps @ cholesky.T)

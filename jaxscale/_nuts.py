@@ -12,7 +12,9 @@ from ._progress import advance_progress, progress_bar
 _PROGRESS_EVERY = 50
 
 
-def run_nuts(potential, z0, args=(), *, num_warmup, num_samples, num_chains, seed, inverse_mass_matrix=None, target_accept_prob=0.8, progress=False) -> dict:
+def run_nuts(
+    potential, z0, args=(), *, n_warmup, n_samples, n_chains, seed, inverse_mass_matrix=None, target_accept_prob=0.8, progress=False
+) -> dict:
     """Draws from exp(-potential(z, *args)) over flat vectors z, as {"z": (chains, draws, dim), "diverging":
     (chains, draws), "num_steps": (chains, draws)}; warm-up draws are dropped.
 
@@ -25,14 +27,20 @@ def run_nuts(potential, z0, args=(), *, num_warmup, num_samples, num_chains, see
     """
     from numpyro.infer.hmc import hmc
 
-    total = num_warmup + num_samples
+    total = n_warmup + n_samples
     if inverse_mass_matrix is None:
         inverse_mass_matrix = jnp.eye(z0.shape[0], dtype=z0.dtype)
 
     def chain(key, z0, inverse_mass_matrix, args):
+        # NumPyro's kernel divides float sums by integer counts: trace it under standard dtype promotion, so
+        # that a caller's strict promotion (the test suite's) applies to the caller's code, not NumPyro's.
+        with jax.numpy_dtype_promotion("standard"):
+            return sample_chain(key, z0, inverse_mass_matrix, args)
+
+    def sample_chain(key, z0, inverse_mass_matrix, args):
         init_kernel, sample_kernel = hmc(potential_fn=lambda z: potential(z, *args), algo="NUTS")
         state = init_kernel(
-            z0, num_warmup, inverse_mass_matrix=inverse_mass_matrix, dense_mass=True, target_accept_prob=target_accept_prob, rng_key=key
+            z0, n_warmup, inverse_mass_matrix=inverse_mass_matrix, dense_mass=True, target_accept_prob=target_accept_prob, rng_key=key
         )
 
         def step(state, i):
@@ -42,17 +50,17 @@ def run_nuts(potential, z0, args=(), *, num_warmup, num_samples, num_chains, see
             return state, (state.z, state.diverging, state.num_steps)
 
         _, (z, diverging, num_steps) = jax.lax.scan(step, state, jnp.arange(1, total + 1))
-        return z[num_warmup:], diverging[num_warmup:], num_steps[num_warmup:]
+        return z[n_warmup:], diverging[n_warmup:], num_steps[n_warmup:]
 
-    keys = jax.random.split(jax.random.key(seed), num_chains)
+    keys = jax.random.split(jax.random.key(seed), n_chains)
     devices = jax.local_devices()
-    with progress_bar(progress, total * num_chains, "NUTS", unit="draw"):
+    with progress_bar(progress, total * n_chains, "NUTS", unit="draw"):
         shared = (z0, inverse_mass_matrix, args)
-        if num_chains > 1 and len(devices) >= num_chains:
-            out = jax.pmap(chain, in_axes=(0, None, None, None), devices=devices[:num_chains])(keys, *shared)
+        if n_chains > 1 and len(devices) >= n_chains:
+            out = jax.pmap(chain, in_axes=(0, None, None, None), devices=devices[:n_chains])(keys, *shared)
         elif devices[0].platform == "cpu":
             compiled = jax.jit(chain).lower(keys[0], *shared).compile()
-            with ThreadPoolExecutor(min(num_chains, os.cpu_count() or 1)) as pool:
+            with ThreadPoolExecutor(min(n_chains, os.cpu_count() or 1)) as pool:
                 chains = list(pool.map(lambda key: jax.block_until_ready(compiled(key, *shared)), keys))
             out = [np.stack(parts) for parts in zip(*chains)]
         else:

@@ -1,13 +1,20 @@
+"""A posterior from `infer`: draws of a law's parameters and noise, with summaries and predictions."""
+
+import warnings
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from ._dataset import as_frame, read_inputs
 from ._fit_result import FitResult
+from ._groups import by_columns, row_groups
 from ._law import AbstractLaw
-from ._tree import replace_parameters
+from ._likelihood import AbstractLikelihood
 from ._parameterization import Parameterization
+from ._tree import replace_parameters
 
 
 class Posterior(eqx.Module):
@@ -16,15 +23,16 @@ class Posterior(eqx.Module):
     `laws` is the batch of drawn laws, so anything that takes a law works over the posterior with `vmap`: its
     leading axis is the draws (chains x draws flattened), and with groups (`infer(..., by=...)`) a second axis
     runs over `groups`. `samples` holds every sampled site with shape (chains, draws, ...), including the
-    noise scale `sigma` (and `nu` for Student-t) and, for pooled parameters, their population sites.
-    `summary()`, `predict(...)`, `to_arviz()`.
+    likelihood's noise sites (`sigma`, and `nu` for `LogStudentT`) and, for pooled parameters, their
+    population sites. `likelihood` is the observation model. `summary()`, `to_frame()`, `predict(...)`,
+    `to_arviz()`.
     """
 
     laws: AbstractLaw
     samples: dict[str, np.ndarray]
     diverging: np.ndarray | None
     point_fit: FitResult
-    likelihood: str
+    likelihood: AbstractLikelihood
     seconds: float
     by: tuple[str, ...] = ()
     groups: tuple = ()
@@ -50,26 +58,50 @@ class Posterior(eqx.Module):
         return 0 if self.diverging is None else int(np.sum(self.diverging))
 
     @property
-    def num_draws(self) -> int:
+    def n_draws(self) -> int:
+        """How many draws in all (chains x draws per chain)."""
         return int(self.laws.batch_shape[0])
 
-    def summary(self, prob: float = 0.9) -> pd.DataFrame:
-        """Per sampled quantity: mean, sd, the (1-prob)/2 and (1+prob)/2 quantiles, r_hat and effective sample size."""
+    @property
+    def num_draws(self) -> int:
+        """Deprecated spelling of `n_draws`."""
+        warnings.warn("Posterior.num_draws is deprecated; use Posterior.n_draws.", DeprecationWarning, stacklevel=2)
+        return self.n_draws
+
+    def summary(self, level: float = 0.9, *, prob: float | None = None) -> pd.DataFrame:
+        """Per sampled quantity: mean, sd, the (1-level)/2 and (1+level)/2 quantiles, r_hat and effective
+        sample size. `prob` is the deprecated spelling of `level`."""
         from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
 
+        if prob is not None:
+            warnings.warn("summary(prob=...) is deprecated; use summary(level=...).", DeprecationWarning, stacklevel=2)
+            level = prob
+        if not 0 < level < 1:
+            raise ValueError(f"level must be between 0 and 1 (exclusive), e.g. 0.9 for a 90% interval; got {level!r}.")
         rows = {}
         for name, chains in self.samples.items():
             flat_chains = chains.reshape(chains.shape[:2] + (-1,))
             labels = self._labels(name, chains.shape[2:])
             for i, label in enumerate(labels):
                 x = flat_chains[..., i]
-                lo, hi = np.quantile(x, [(1 - prob) / 2, (1 + prob) / 2])
+                lo, hi = np.quantile(x, [(1 - level) / 2, (1 + level) / 2])
                 rows[label] = {
-                    "mean": x.mean(), "sd": x.std(ddof=1), f"q{(1 - prob) / 2:.3g}": lo, f"q{(1 + prob) / 2:.3g}": hi,
+                    "mean": x.mean(), "sd": x.std(ddof=1), f"q{(1 - level) / 2:.3g}": lo, f"q{(1 + level) / 2:.3g}": hi,
                     "r_hat": float(split_gelman_rubin(x)) if x.shape[0] > 1 else np.nan,
                     "ess": float(effective_sample_size(x)),
                 }
         return pd.DataFrame(rows).T
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per draw (chains x draws, in the order of `laws`): `chain`, `draw`, then every sampled
+        site flattened, under the labels `summary` uses (`alpha`, `A[small]`, ...)."""
+        chains, draws = next(iter(self.samples.values())).shape[:2]
+        columns = {"chain": np.repeat(np.arange(chains), draws), "draw": np.tile(np.arange(draws), chains)}
+        for name, values in self.samples.items():
+            flat = values.reshape(chains * draws, -1)
+            for i, label in enumerate(self._labels(name, values.shape[2:])):
+                columns[label] = flat[:, i]
+        return pd.DataFrame(columns)
 
     def _labels(self, site: str, shape: tuple) -> list[str]:
         """Row labels for a site's values: `alpha`, `alpha[3]`, or with groups `alpha[c4]` / `alpha[c4, 3]`."""
@@ -80,30 +112,30 @@ class Posterior(eqx.Module):
             return [f"{site}[{key}]" if inner == 1 else f"{site}[{key}, {i}]" for key in self.groups for i in range(inner)]
         return [f"{site}[{i}]" for i in range(int(np.prod(shape)))]
 
-    def predict(self, data, quantiles=(0.05, 0.5, 0.95), include_noise: bool = False, seed: int = 0) -> pd.DataFrame:
+    def predict(self, data, quantiles=(0.05, 0.5, 0.95), include_noise: bool = False, seed: int = 0, inputs=None) -> pd.DataFrame:
         """Posterior (predictive) quantiles of the law's prediction at the rows of `data`.
 
-        Without `include_noise` the band is that of the mean law; with it, each draw adds its own observation
-        noise (log-normal or log-Student-t with the draw's sigma), so the band is where a new measurement falls.
-        With groups, `data` needs the `by` column(s) too, and each row is predicted by its own group's law.
+        Without `include_noise` the band is that of the law's prediction; with it, each draw adds its own
+        observation noise (the likelihood's `sample` with the draw's noise sites), so the band is where a new
+        measurement falls. With groups, `data` needs the `by` column(s) too, and each row is predicted by its
+        own group's law. `inputs` maps the law's input names to column names where they differ.
         """
-        frame = pd.DataFrame(data)
-        x = _inputs(self.laws, frame)
+        frame = as_frame(data)
+        x = {name: jnp.asarray(values) for name, values in read_inputs(type(self.laws), frame, inputs).items()}
+        location_of = self.likelihood.location
         if self.groups:
             rows = self._group_rows(frame)
             laws = replace_parameters(self.laws, {n: getattr(self.laws, n)[:, rows] for n in self.laws.parameter_names()})
-            log_mean = jax.vmap(lambda law: jax.vmap(lambda member, xi: member.log_predict(xi))(law, x))(laws)
+            location = jax.vmap(lambda law: jax.vmap(location_of)(law, x))(laws)
         else:
-            log_mean = jax.vmap(lambda law: law.log_predict(x))(self.laws)
+            location = jax.vmap(lambda law: location_of(law, x))(self.laws)
         if include_noise:
-            key = jax.random.key(seed)
-            sigma = jnp.asarray(self.samples["sigma"].reshape(-1))[:, None]
-            if self.likelihood == "normal":
-                eps = jax.random.normal(key, log_mean.shape)
-            else:
-                eps = jax.random.t(key, jnp.asarray(self.samples["nu"].reshape(-1))[:, None], log_mean.shape)
-            log_mean = log_mean + sigma * eps
-        values = np.exp(np.asarray(log_mean))
+            # One value per draw of each noise site, as a column that broadcasts over the rows.
+            noise = {site: jnp.asarray(self.samples[site].reshape(-1))[:, None] for site in self.likelihood.noise_priors()}
+            values = self.likelihood.sample(jax.random.key(seed), location, noise)
+        else:
+            values = self.likelihood.to_target(location)
+        values = np.asarray(values)
         return pd.DataFrame({f"q{q:g}": np.quantile(values, q, axis=0) for q in quantiles})
 
     def _group_rows(self, frame: pd.DataFrame) -> np.ndarray:
@@ -111,12 +143,11 @@ class Posterior(eqx.Module):
         missing = [column for column in self.by if column not in frame.columns]
         if missing:
             raise ValueError(f"this posterior has groups by {list(self.by)}: predict needs those columns too; missing {missing}.")
-        keys = frame[self.by[0]].tolist() if len(self.by) == 1 else list(frame[list(self.by)].itertuples(index=False, name=None))
-        index = {key: i for i, key in enumerate(self.groups)}
-        unknown = sorted({str(key) for key in keys if key not in index})
-        if unknown:
-            raise ValueError(f"no posterior for group(s) {unknown}; the groups fitted are {list(self.groups)}.")
-        return np.asarray([index[key] for key in keys])
+        by_columns(frame, self.by)  # a row with no group value is an error, not a row of some group
+        try:
+            return row_groups(frame, self.by, self.groups)
+        except KeyError as error:
+            raise ValueError(f"{error.args[0]}: this posterior was fitted to those groups only.") from None
 
     def to_arviz(self):
         """The run as an `arviz.InferenceData` (needs `pip install arviz`)."""
@@ -135,7 +166,9 @@ class Posterior(eqx.Module):
         if np.isfinite(worst) and worst > max_r_hat:
             found.append(f"r_hat = {worst:.3f} > {max_r_hat} for {summary['r_hat'].idxmax()}: the chains disagree; run longer or check the priors.")
         if self.divergences:
-            found.append(f"{self.divergences} divergent transitions: the posterior geometry is hard; raise target_accept (e.g. 0.95) or tighten the priors.")
+            found.append(
+                f"{self.divergences} divergent transitions: the posterior geometry is hard; raise target_accept (e.g. 0.95) or tighten the priors."
+            )
         lowest = summary["ess"].min()
         if lowest < min_ess:
             found.append(f"effective sample size {lowest:.0f} < {min_ess:.0f} for {summary['ess'].idxmin()}: draw more samples.")
@@ -143,14 +176,7 @@ class Posterior(eqx.Module):
 
     def __repr__(self) -> str:
         return (
-            f"Posterior({type(self.point_fit.law).__name__}, {self.likelihood} likelihood, {self.num_draws} draws, "
+            f"Posterior({type(self.point_fit.law).__name__}, {type(self.likelihood).__name__} likelihood, {self.n_draws} draws, "
             f"{self.divergences} divergences, {self.seconds:.1f} s)"
         )
 
-
-def _inputs(laws, data) -> dict:
-    frame = pd.DataFrame(data)
-    missing = [k for k in type(laws).inputs if k not in frame.columns]
-    if missing:
-        raise ValueError(f"predict needs columns {list(type(laws).inputs)}; missing {missing}.")
-    return {k: jnp.asarray(frame[k].to_numpy(float)) for k in type(laws).inputs}

@@ -12,6 +12,9 @@ import warnings
 
 
 def main(argv=None) -> int:
+    from ._likelihood import LIKELIHOODS
+    from .laws import BY_NAME
+
     parser = argparse.ArgumentParser(prog="jaxscale", description="Fit, quantify and act on scaling laws.")
     commands = parser.add_subparsers(dest="command", required=True)
     data = argparse.ArgumentParser(add_help=False)
@@ -19,7 +22,7 @@ def main(argv=None) -> int:
     data.add_argument("--target", default="loss", help="column to fit (default: loss)")
     data.add_argument("--all-points", action="store_true", help="chinchilla: use all 245 points, not Epoch's 240")
     law = argparse.ArgumentParser(add_help=False)
-    law.add_argument("--law", default="chinchilla", help="law name: chinchilla, kaplan, power_law, bnsl")
+    law.add_argument("--law", default="chinchilla", help=f"law name: {', '.join(sorted(BY_NAME))}")
     law.add_argument("--input", action="append", default=[], metavar="NAME=COLUMN", help="map a law input to a column")
     law.add_argument("--delta", type=float, default=1e-3, help="Huber delta of the LogHuber objective")
     law.add_argument("--n-refine", type=int, default=16, help="how many screened starts to refine")
@@ -34,7 +37,7 @@ def main(argv=None) -> int:
     iso_parser = commands.add_parser("isoflop", parents=[data], help="Chinchilla Approach 2 (or 1): N_opt and D_opt vs compute")
     iso_parser.add_argument("--by", action="append", metavar="COLUMN", help="fit each group (e.g. a configuration) separately")
     iso_parser.add_argument("--approach", type=int, choices=(1, 2), default=2, help="2: isoFLOP parabolas, 1: training-curve envelope")
-    iso_parser.add_argument("--budget", default="C", help="compute column (default C)")
+    iso_parser.add_argument("--compute", "--budget", dest="compute", default="C", help="compute column (default C; --budget is the old spelling)")
     iso_parser.add_argument("--size", default="N", help="model size column (default N)")
     iso_parser.add_argument("--tokens", default="D", help="tokens column (default D)")
     iso_parser.add_argument("-n", "--n-bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
@@ -58,7 +61,7 @@ def main(argv=None) -> int:
     optimize_parser.add_argument("--max-epochs", type=float, default=1.0, help="repeats allowed per domain (default 1)")
     infer_parser = commands.add_parser("infer", parents=[data], help="Bayesian posterior (NUTS) of a law's parameters")
     infer_parser.add_argument("--law", default="chinchilla", help="law name (default chinchilla)")
-    infer_parser.add_argument("--likelihood", choices=("normal", "student_t"), default="normal")
+    infer_parser.add_argument("--likelihood", choices=tuple(LIKELIHOODS), default="normal", help="observation model (default normal)")
     infer_parser.add_argument("--samples", type=int, default=1000, help="draws per chain (default 1000)")
     infer_parser.add_argument("--chains", type=int, default=4, help="chains (default 4)")
     infer_parser.add_argument("--seed", type=int, default=0)
@@ -194,8 +197,8 @@ def _infer(args) -> int:
     print(f"Sampling the posterior of {law.__name__} given {source}: {args.chains} chains x {args.samples} draws, {args.likelihood} likelihood.")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", js.FitWarning)
-        posterior = js.infer(law, data, target=args.target, likelihood=args.likelihood, num_samples=args.samples,
-                             num_chains=args.chains, seed=args.seed, progress=sys.stderr.isatty(), by=_names(args.by),
+        posterior = js.infer(law, data, target=args.target, likelihood=args.likelihood, n_samples=args.samples,
+                             n_chains=args.chains, seed=args.seed, progress=sys.stderr.isatty(), by=_names(args.by),
                              pooled=_names(args.pooled), independent=_names(args.independent))
     print(posterior.summary().to_string(float_format=lambda v: f"{v:.5g}"))
     if set(law.inputs) == {"N", "D"}:
@@ -288,9 +291,9 @@ def _isoflop(args) -> int:
     data, source = _load(args)
     columns = dict(size=args.size, tokens=args.tokens, target=args.target, by=args.by, n_bootstrap=args.n_bootstrap)
     if args.approach == 2:
-        result = js.isoflop.profiles(data, budget=args.budget, **columns)
+        result = js.isoflop.profiles(data, compute=args.compute, **columns)
     else:
-        result = js.isoflop.envelope(data, compute=args.budget, **columns)
+        result = js.isoflop.envelope(data, compute=args.compute, **columns)
     print(f"{result.method} on {source}; N_opt = k C^a, D_opt = k_D C^b, {result.level:.0%} bootstrap intervals:")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(result.to_frame().to_string(index=False, float_format=lambda v: f"{v:.4g}"))

@@ -16,6 +16,7 @@ thousand 3x3 systems: plain NumPy, nothing to compile).
 True
 """
 
+import warnings
 from collections.abc import Sequence
 
 import equinox as eqx
@@ -40,7 +41,18 @@ class IsoFlopResult(eqx.Module):
     level: float
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per group: the exponents, their intervals and standard errors, the coefficients and counts."""
         return self.frame.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """One row per group and exponent (a: N_opt ~ C^a, b: D_opt ~ C^b): estimate, standard error, interval."""
+        rows = []
+        for _, row in self.frame.iterrows():
+            for exponent in ("a", "b"):
+                keys = {column: row[column] for column in self.by}
+                rows.append({**keys, "exponent": exponent, "estimate": row[exponent], "se": row[f"{exponent}_se"],
+                             "lo": row[f"{exponent}_lo"], "hi": row[f"{exponent}_hi"]})
+        return pd.DataFrame(rows)
 
     def __repr__(self) -> str:
         rows = [
@@ -54,7 +66,7 @@ class IsoFlopResult(eqx.Module):
 def profiles(
     data,
     *,
-    budget: str = "C",
+    compute: str = "C",
     size: str = "N",
     tokens: str = "D",
     target: str = "loss",
@@ -62,17 +74,23 @@ def profiles(
     n_bootstrap: int = 1000,
     seed: int = 0,
     level: float = 0.95,
+    budget: str | None = None,
 ) -> IsoFlopResult:
     """Approach 2: a parabola in log N (and one in log D) per compute budget, then power laws in C.
 
     Args:
         data: a tidy frame with one row per training run: its compute budget, model size, tokens and loss.
-        budget, size, tokens, target: the column names.
+        compute, size, tokens, target: the column names (`compute` holds each run's budget, as in `envelope`).
         by: fit each group (e.g. a configuration column) separately.
         n_bootstrap: resamples (rows drawn with replacement within each budget) for the intervals.
         seed: seeds the resampling.
         level: the interval's coverage.
+        budget: deprecated spelling of `compute`.
     """
+    if budget is not None:
+        warnings.warn("isoflop.profiles(budget=...) is deprecated: pass compute=... (as envelope does).", DeprecationWarning, stacklevel=2)
+        compute = budget
+    budget = compute
     frame, by = _validate(data, [budget, size, tokens, target], by, n_bootstrap, level, positive=[budget, size, tokens])
     rows, optima = [], []
     for key, group in _groups(frame, by):

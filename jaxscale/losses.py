@@ -13,16 +13,31 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array
 
+from ._constraints import AbstractConstraint, Positive, Real
 from ._dataset import Dataset
 from ._law import AbstractLaw
 
 
 class AbstractLoss(eqx.Module):
-    """Weighted sum (or mean) over points of a pointwise penalty on residuals."""
+    """A fitting objective: a scalar function of a law and the data, minimised by `fit`.
+
+    `target_support` says where the target may lie (a constraint: `Positive()` for a loss that takes its log,
+    `Real()` for raw values); `fit` checks the target column against it before compiling. A loss without
+    residual structure (a negative log-likelihood, say) subclasses this directly and needs a solver that
+    works on any scalar function (`DampedNewton`, `OptaxSolver`); `fit` refuses `GaussNewton` for it.
+    """
+
+    target_support: ClassVar[AbstractConstraint]
+
+    @abc.abstractmethod
+    def __call__(self, law: AbstractLaw, data: Dataset) -> Array:
+        """The objective value (a scalar) of `law` on `data`."""
+
+
+class AbstractResidualLoss(AbstractLoss):
+    """Weighted sum (or mean) over points of a pointwise penalty on residuals: what `GaussNewton` needs."""
 
     reduction: eqx.AbstractVar[str]
-    # Whether the loss takes the logarithm of the target (so targets must be > 0).
-    takes_log: ClassVar[bool]
 
     def __check_init__(self):
         if self.reduction not in ("sum", "mean"):
@@ -59,10 +74,10 @@ class AbstractLoss(eqx.Module):
         return jnp.where(r == 0, at_zero, self.slope(r) / safe_r)
 
 
-class AbstractLogLoss(AbstractLoss):
+class AbstractLogLoss(AbstractResidualLoss):
     """A loss on log residuals, log prediction - log target (so targets must be > 0)."""
 
-    takes_log: ClassVar[bool] = True
+    target_support: ClassVar[AbstractConstraint] = Positive()
 
     def residuals(self, law, data):
         return law.log_predict(data.inputs) - jnp.log(data.target)
@@ -100,14 +115,17 @@ class LogSquared(AbstractLogLoss):
         return r**2
 
 
-class Squared(AbstractLoss):
+class Squared(AbstractResidualLoss):
     """sum_i w_i * (prediction_i - target_i)^2; the only loss here that accepts targets <= 0."""
 
     reduction: str = "sum"
-    takes_log: ClassVar[bool] = False
+    target_support: ClassVar[AbstractConstraint] = Real()
 
     def residuals(self, law, data):
         return law(data.inputs) - data.target
 
     def penalty(self, r):
         return r**2
+
+
+__all__ = ["AbstractLogLoss", "AbstractLoss", "AbstractResidualLoss", "LogHuber", "LogSquared", "Squared"]

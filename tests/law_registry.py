@@ -44,6 +44,13 @@ def _precision_design():
     return dict(zip(("N", "D", "P_w", "P_a", "P_kv", "P_post"), np.asarray(rows, float).T))
 
 
+def _floating_point_design():
+    """Sun et al.'s kind of grid: model sizes and token counts crossed with E/M splits and block sizes."""
+    formats = [(e, m) for e in (1, 2, 3, 4, 5) for m in (0, 1, 2, 3, 5, 7) if e + m >= 2]
+    rows = [(n, d, e, m, b) for n in (4e7, 1.6e8, 6e8) for d in (1e10, 3e10, 1e11) for e, m in formats for b in (32.0, 128.0, 512.0)]
+    return dict(zip(("N", "D", "exponent_bits", "mantissa_bits", "block_size"), np.asarray(rows, float).T))
+
+
 MIXTURE_DOMAINS = ("web", "code", "books", "papers", "wiki")
 
 
@@ -79,6 +86,8 @@ CASES = [
                                                      R_D_star=jnp.asarray(15.4), R_N_star=jnp.asarray(5.3)),
          _data_constrained_design(), noise=0.0005, rtol=0.3),
     Case("precision", js.laws.Precision.kumar_2024(), _precision_design(), noise=0.002, rtol=0.2),
+    Case("floating_point_precision", js.laws.FloatingPointPrecision.sun_2025(), _floating_point_design(), noise=0.001, rtol=0.3,
+         fit_options={"n_refine": 64}),  # a flat valley in (gamma, delta, nu): more restarts agree on its floor
     Case("exp_mixing", js.laws.ExpMixing.over(MIXTURE_DOMAINS)(c=jnp.asarray(2.5), t=jnp.array([0.2, -0.5, 0.6, -1.0, 0.4])),
          _mixture_design(), noise=0.002, rtol=0.1),
     Case("mixture_additive", js.laws.MixtureAdditive.over(MIXTURE_DOMAINS[:3])(

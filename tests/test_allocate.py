@@ -55,8 +55,9 @@ def test_inference_aware_trains_a_smaller_model_for_longer_and_saves_compute():
     chinchilla = js.allocate(LAW, LossTarget(2.0))
     aware = js.allocate(LAW, InferenceAware(2.0, inference_tokens=tokens))
     assert float(aware.N) < float(chinchilla.N) and float(aware.D) > float(chinchilla.D)
-    total = lambda a: float(a.flops + 2 * a.N * tokens)
+    total = lambda a: float(a.training_flops + 2 * a.N * tokens)  # flops is already this total for InferenceAware
     assert total(aware) < total(chinchilla)
+    assert float(aware.flops) == pytest.approx(total(aware), rel=1e-12)
     assert float(aware.loss) == pytest.approx(2.0, rel=1e-8)
 
 

@@ -128,13 +128,13 @@ def test_no_private_name_or_module_is_imported_from_another_module():
 
 
 def test_at_most_one_own_package_import_inside_a_function_outside_the_cli():
-    inner = [
+    inner = sorted({
         f"{module}:{line}"
         for module in MODULES
         if module != "jaxscale.cli"
         for target, _, in_function, line in _own_imports(module)
         if in_function
-    ]
+    })
     assert len(inner) <= INNER_IMPORTS_ALLOWED, inner
 
 

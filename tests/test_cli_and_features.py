@@ -91,6 +91,11 @@ def test_cli_fit_by_group(capsys, tmp_path):
     assert main(["fit", str(tmp_path / "curves.csv"), "--law", "power_law", "--by", "family"]) == 0
     out = capsys.readouterr().out
     assert "fitting 2 groups" in out
+    # One table row per family, each with its own A (100 and 200 made the data, noise-free).
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.split()[:1] in (["a"], ["b"])}
+    header = next(line.split() for line in out.splitlines() if line.split()[:1] == ["family"])
+    A = {family: float(row[header.index("A")]) for family, row in rows.items()}
+    assert A["a"] == pytest.approx(100.0, rel=1e-3) and A["b"] == pytest.approx(200.0, rel=1e-3)
 
 
 def test_cli_fit_by_missing_column(capsys):

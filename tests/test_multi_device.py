@@ -25,7 +25,7 @@ rng = np.random.default_rng(0)
 frames = [pd.DataFrame({"g": g, "x": np.geomspace(1e3, 1e8, n), "loss": (1 + g) + 100 * np.geomspace(1e3, 1e8, n) ** -0.3})
           for g, n in ((0, 10), (1, 20), (2, 30))]
 grouped = js.fit(js.PowerLaw, pd.concat(frames), by="g", loss=js.LogSquared())
-post = js.infer(js.Chinchilla, df, num_warmup=100, num_samples=100, num_chains=2, seed=4)  # 2 devices: a chain on each
+post = js.infer(js.Chinchilla, df, n_warmup=100, n_samples=100, n_chains=2, seed=4)  # 2 devices: a chain on each
 print(json.dumps({"devices": jax.device_count(), "alpha": boot.to_frame()["alpha"].tolist(),
                   "groups": grouped.to_frame()["alpha"].tolist(), "posterior_alpha": post.samples["alpha"].tolist()}))
 """

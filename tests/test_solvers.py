@@ -79,7 +79,7 @@ def test_repacking_loop_runs_each_restart_as_if_alone(epoch_objective):
 
 
 def test_minimize_groups_gives_each_group_its_own_data():
-    from jaxscale.solvers._minimize_batch import minimize_groups
+    from jaxscale.solvers import minimize_groups
 
     # Group g minimises sum((z - c_g)^2): every restart of group g must end at c_g.
     centres = jnp.asarray([[1.0, -2.0], [3.0, 0.5], [-1.0, 4.0]])

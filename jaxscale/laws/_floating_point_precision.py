@@ -1,4 +1,5 @@
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy.special import logsumexp
 from jaxtyping import Array
 
@@ -45,8 +46,6 @@ class FloatingPointPrecision(AbstractLogLaw):
 
     @classmethod
     def check_inputs(cls, columns) -> None:
-        import numpy as np
-
         bad = [name for name in ("exponent_bits", "mantissa_bits") if np.any(np.asarray(columns[name]) < 0)]
         if bad:
             raise ValueError(f"bit counts must be >= 0; input(s) {bad} have negative values.")

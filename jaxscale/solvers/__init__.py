@@ -7,4 +7,7 @@ from ._minimize_batch import BatchMinimum, minimize_batch, minimize_groups
 from ._newton import DampedNewton
 from ._optax import OptaxSolver
 
-__all__ = ["AbstractSolver", "SolverState", "AbstractLevenbergMarquardt", "DampedNewton", "GaussNewton", "OptaxSolver", "minimize_batch", "minimize_groups", "BatchMinimum"]
+__all__ = [
+    "AbstractLevenbergMarquardt", "AbstractSolver", "BatchMinimum", "DampedNewton", "GaussNewton", "OptaxSolver", "SolverState",
+    "minimize_batch", "minimize_groups",
+]

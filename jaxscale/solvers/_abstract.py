@@ -1,5 +1,6 @@
 import abc
 from collections.abc import Callable
+from typing import ClassVar
 
 import equinox as eqx
 from jaxtyping import Array, Bool, Float, PyTree
@@ -18,9 +19,16 @@ class AbstractSolver(eqx.Module):
 
     `jaxscale` vmaps `init` and `step` over restarts and drives them all from one loop
     (`jaxscale.solvers.minimize_batch`), freezing each restart once it converges or goes non-finite.
+    Convergence is the `converged` flag a step sets in its state; the per-solver part of the state lives in
+    `SolverState.extra`.
+
+    A solver that needs the objective's residual structure (the `Objective.gauss_newton` curvature that
+    `fit` builds from an `AbstractResidualLoss`) sets `requires_residuals = True`; `fit` then refuses, before
+    compiling, a loss without it.
     """
 
     max_steps: eqx.AbstractVar[int]
+    requires_residuals: ClassVar[bool] = False
 
     @abc.abstractmethod
     def init(self, objective: Callable[[Array], Array], z: Float[Array, " p"]) -> SolverState:

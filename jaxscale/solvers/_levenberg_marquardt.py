@@ -1,5 +1,6 @@
 import abc
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array
@@ -22,13 +23,13 @@ class AbstractLevenbergMarquardt(AbstractSolver):
     objective at machine precision.
     """
 
-    max_steps: int = 200
-    ftol: float = 1e-11
-    xtol: float = 1e-8
-    initial_damping: float = 1e-3
-    max_damping: float = 1e12
-    trial_steps: tuple[float, ...] = (1.0,)
-    flat_steps: int = 3
+    max_steps: eqx.AbstractVar[int]
+    ftol: eqx.AbstractVar[float]
+    xtol: eqx.AbstractVar[float]
+    initial_damping: eqx.AbstractVar[float]
+    max_damping: eqx.AbstractVar[float]
+    trial_steps: eqx.AbstractVar[tuple[float, ...]]
+    flat_steps: eqx.AbstractVar[int]
 
     @abc.abstractmethod
     def derivatives(self, objective, z: Array) -> tuple[Array, Array, Array]:

@@ -104,7 +104,7 @@ def minimize_groups(
             freeze = lambda new, old: jnp.where(live.reshape(live.shape + (1,) * (new.ndim - 1)), new, old)
             zb = freeze(zn, zb)
             sb = jax.tree_util.tree_map(freeze, sn, sb)
-            nb = nb + live
+            nb = nb + live.astype(nb.dtype)
             live = live & ~sb.converged & jnp.isfinite(sb.value) & jnp.all(jnp.isfinite(zb), axis=-1)
             live = live & (nb < solver.max_steps)
             return zb, sb, live, nb

@@ -23,5 +23,13 @@ class DampedNewton(AbstractLevenbergMarquardt):
     Hessian sees no curvature, and `GaussNewton` gets there in fewer steps.
     """
 
+    max_steps: int = 200
+    ftol: float = 1e-11
+    xtol: float = 1e-8
+    initial_damping: float = 1e-3
+    max_damping: float = 1e12
+    trial_steps: tuple[float, ...] = (1.0,)
+    flat_steps: int = 3
+
     def derivatives(self, objective, z):
         return value_grad_hessian(objective, z)

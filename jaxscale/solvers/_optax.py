@@ -26,9 +26,9 @@ class OptaxSolver(AbstractSolver):
 
     def step(self, objective, z, state):
         grad, opt_state = state.extra
-        updates, opt_state = self._optimizer().update(
-            grad, opt_state, z, value=state.value, grad=grad, value_fn=objective
-        )
+        # Optax's line searches mix int32 and int64 counters; keep JAX's standard promotion for them alone.
+        with jax.numpy_dtype_promotion("standard"):
+            updates, opt_state = self._optimizer().update(grad, opt_state, z, value=state.value, grad=grad, value_fn=objective)
         z_new = optax.apply_updates(z, updates)
         value, grad = jax.value_and_grad(objective)(z_new)
         small_change = jnp.abs(state.value - value) <= self.ftol * jnp.abs(state.value)

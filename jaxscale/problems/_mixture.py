@@ -1,34 +1,57 @@
 """`OptimalMixture`: the data-mixture weights that minimise a fitted mixture law, under availability limits.
 
 The weights live on the simplex, each capped by what its domain can supply: h_j D <= max_epochs * U_j, so
-h_j <= cap_j. The solver is projected gradient descent on that capped simplex (the exact Euclidean projection,
-from the kinks of its piecewise-linear threshold equation), with an adaptive step length. The laws shipped (ExpMixing, MixtureAdditive) are convex in h, and so are their sums and
-maxima: the answer is the global optimum.
+h_j <= cap_j. The solver is projected gradient descent on that capped simplex (`minimize_on_capped_simplex`),
+with an adaptive step length. The laws shipped (ExpMixing, MixtureAdditive) are convex in h, and so are their
+sums and maxima: the answer is the global optimum.
 """
 
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pandas as pd
 
-from ._law import AbstractLaw
-from .laws._mixture import AbstractMixtureLaw
+from .._law import AbstractLaw
+from ..laws import AbstractMixtureLaw
+from ._abstract import AbstractAllocation, AbstractProblem
+from ._search import Search, minimize_on_capped_simplex, over_values_and_laws
 
 COMBINE = ("sum", "worst")
 # Sharpness of the smooth maximum that stands in for the worst domain's loss (in loss units).
 WORST_TEMPERATURE = 1e-4
 
 
-class OptimalMixture(eqx.Module):
+class MixtureAllocation(AbstractAllocation):
+    """The outcome of an `OptimalMixture` problem: `weights` (..., domains), the combined `loss` there and
+    each target law's `losses` (..., targets); leading axes are the batch of laws, then swept N / D.
+    `to_frame()` has one row per problem: the weight of each domain and the loss.
+
+    >>> import jax.numpy as jnp, jaxscale as js
+    >>> law = js.laws.ExpMixing.over(["web", "code"])(c=jnp.asarray(2.0), t=jnp.array([-1.0, 0.5]))
+    >>> list(js.allocate(law, js.problems.OptimalMixture()).to_frame().columns)
+    ['web', 'code', 'loss']
+    """
+
+    weights: jax.Array
+    loss: jax.Array
+    losses: jax.Array
+    domains: tuple[str, ...] = eqx.field(static=True)
+
+    def columns(self) -> dict[str, jax.Array]:
+        return {**{domain: self.weights[..., j] for j, domain in enumerate(self.domains)}, "loss": self.loss}
+
+
+class OptimalMixture(AbstractProblem):
     """Minimise a mixture law's loss over the mixture weights h (one per domain, summing to 1).
 
     Pass `allocate` one law, or a list of laws (one per target domain, e.g. one `ExpMixing` fit per
     validation set), all over the same domains. With a list, `combine="sum"` minimises the sum of the
     targets' losses weighted by `target_weights` (default equal), `combine="worst"` the largest of them.
     A batch of laws (bootstrap refits, posterior draws, many problems) is solved member by member, vmapped.
+    The search is set here (`iterations`), so `allocate` refuses all its search options.
 
     Args:
         N, D: model size and training tokens, for laws that take them (`MixtureAdditive`); `D` also sets the
@@ -37,8 +60,15 @@ class OptimalMixture(eqx.Module):
             max_epochs * unique_tokens / D; domains not named are unlimited.
         max_epochs: how many times a domain's data may be repeated.
         iterations: projected-gradient iterations.
+
+    >>> import jax.numpy as jnp, jaxscale as js
+    >>> law = js.laws.ExpMixing.over(["web", "code"])(c=jnp.asarray(2.0), t=jnp.array([-1.0, 0.5]))
+    >>> best = js.allocate(law, js.problems.OptimalMixture(D=1e9, unique_tokens={"web": 4e8}))
+    >>> [round(float(h), 6) for h in best.weights]  # as much web as there is
+    [0.4, 0.6]
     """
 
+    reads: ClassVar[tuple[str, ...]] = ()
     N: float | None = None
     D: float | None = None
     combine: str = "sum"
@@ -63,39 +93,31 @@ class OptimalMixture(eqx.Module):
             if bad:
                 raise ValueError(f"unique_tokens must be > 0; got {bad}.")
 
+    def check(self, law):
+        laws = _as_laws(law)
+        _supply(type(laws[0]).domains, self)
+        _target_weights(self, len(laws))
+        needed = sorted(set(type(laws[0]).scale_inputs) - set(_scales(self)))
+        if needed:
+            raise ValueError(f"{type(laws[0]).__name__} takes {list(type(laws[0]).scale_inputs)}: pass {needed} to OptimalMixture.")
 
-class MixtureAllocation(eqx.Module):
-    """The outcome of an `OptimalMixture` problem: `weights` (..., domains), the combined `loss` there and
-    each target law's `losses` (..., targets); leading axes are the batch of laws, then swept N / D."""
-
-    weights: jax.Array
-    loss: jax.Array
-    losses: jax.Array
-    domains: tuple[str, ...] = eqx.field(static=True)
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per problem: the weight of each domain and the loss."""
-        weights = np.asarray(self.weights).reshape(-1, len(self.domains))
-        frame = pd.DataFrame(weights, columns=list(self.domains))
-        frame["loss"] = np.asarray(self.loss).reshape(-1)
-        return frame
-
-
-def optimal_mixture(laws, problem: OptimalMixture) -> MixtureAllocation:
-    """Solves `problem` for one mixture law or a list of them (see `OptimalMixture`)."""
-    laws = _check_laws(laws)
-    domains = type(laws[0]).domains
-    supply = _supply(domains, problem)
-    weights = _target_weights(problem, len(laws))
-    batched = bool(laws[0].batch_shape)
-    scales = {k: jnp.asarray(getattr(problem, k), float) for k in ("N", "D") if getattr(problem, k) is not None}
-    needed = sorted(set(type(laws[0]).scale_inputs) - set(scales))
-    if needed:
-        raise ValueError(f"{type(laws[0]).__name__} takes {list(type(laws[0]).scale_inputs)}: pass {needed} to OptimalMixture.")
-    return _solve(tuple(laws), scales, jnp.asarray(supply), jnp.asarray(weights), problem.combine, problem.iterations, batched, domains)
+    def solve(self, law, search: Search) -> MixtureAllocation:
+        laws = _as_laws(law)
+        domains = type(laws[0]).domains
+        supply = _supply(domains, self)
+        weights = _target_weights(self, len(laws))
+        batched = bool(laws[0].batch_shape)
+        supply, weights = jnp.asarray(supply), jnp.asarray(weights)
+        return _solve(tuple(laws), _scales(self), supply, weights, self.combine, self.iterations, batched, domains)
 
 
-def _check_laws(laws) -> list:
+def _scales(problem) -> dict:
+    """The scale inputs the problem gives (N, D), as arrays."""
+    return {k: jnp.asarray(getattr(problem, k), float) for k in ("N", "D") if getattr(problem, k) is not None}
+
+
+def _as_laws(laws) -> list:
+    """One mixture law or a list of them, as a list; a TypeError or ValueError naming what is wrong."""
     laws = [laws] if isinstance(laws, AbstractLaw) else list(laws)
     if not laws or not all(isinstance(law, AbstractMixtureLaw) for law in laws):
         raise TypeError("OptimalMixture needs fitted mixture laws (ExpMixing, MixtureAdditive): one, or a list of them.")
@@ -153,52 +175,9 @@ def _solve(laws, scales, supply, target_weights, combine, iterations, batched, d
             return WORST_TEMPERATURE * jax.nn.logsumexp(losses / WORST_TEMPERATURE)
 
         caps = jnp.minimum(1.0, supply / scale["D"]) if "D" in scale else jnp.ones_like(supply)
-        h = _minimize_on_capped_simplex(objective, caps, iterations)
+        h = minimize_on_capped_simplex(objective, caps, iterations)
         losses = losses_at(laws, scale, h)
         loss = target_weights @ losses if combine == "sum" else jnp.max(losses)
         return MixtureAllocation(h, loss, losses, domains)
 
-    swept = {k: v for k, v in scales.items() if v.ndim}
-    solve = solve_one
-    if swept:
-        axes = {k: (0 if v.ndim else None) for k, v in scales.items()}
-        solve = jax.vmap(solve, in_axes=(None, axes))
-    if batched:
-        solve = jax.vmap(solve, in_axes=(0, None))
-    return solve(laws, scales)
-
-
-def _minimize_on_capped_simplex(f, caps, iterations):
-    """Projected gradient from the (projected) uniform mixture. Each iteration tries the last accepted step
-    length times 4, 2, 1, 1/2, ..., 1/32 and keeps the best trial if it improves, so the step length adapts
-    to the curvature without a tuning constant."""
-    factors = 2.0 ** jnp.arange(2.0, -6.0, -1.0)
-    h0 = project_capped_simplex(jnp.full(caps.shape, 1.0 / caps.shape[0]), caps)
-
-    def step(_, state):
-        h, length = state
-        g = jax.grad(f)(h)
-        # Moves much longer than the simplex is wide only lose precision in the projection.
-        length = jnp.minimum(length, 4.0 / (jnp.max(jnp.abs(g)) + 1e-30))
-        trials = jax.vmap(lambda s: project_capped_simplex(h - s * g, caps))(length * factors)
-        values = jax.vmap(f)(trials)
-        best = jnp.argmin(jnp.where(jnp.isnan(values), jnp.inf, values))
-        better = values[best] < f(h)
-        return jnp.where(better, trials[best], h), jnp.where(better, length * factors[best], length / 64)
-
-    h, _ = jax.lax.fori_loop(0, iterations, step, (h0, jnp.asarray(1.0)))
-    return h
-
-
-def project_capped_simplex(v, caps):
-    """The point of {0 <= h <= caps, sum h = 1} nearest to v: h = clip(v - tau, 0, caps).
-
-    S(tau) = sum clip(v - tau, 0, caps) decreases piecewise linearly with kinks at v_j and v_j - caps_j; the
-    two kinks around S = 1 bracket tau, and linear interpolation between them is exact."""
-    kinks = jnp.concatenate([v, v - caps])
-    sums = jnp.sum(jnp.clip(v[None, :] - kinks[:, None], 0.0, caps), axis=1)
-    lo = jnp.max(jnp.where(sums >= 1.0, kinks, -jnp.inf))
-    hi = jnp.min(jnp.where(sums <= 1.0, kinks, jnp.inf))
-    s_lo, s_hi = (jnp.sum(jnp.clip(v - t, 0.0, caps)) for t in (lo, hi))
-    tau = jnp.where(s_lo > s_hi, lo + (s_lo - 1.0) * (hi - lo) / jnp.where(s_lo > s_hi, s_lo - s_hi, 1.0), lo)
-    return jnp.clip(v - tau, 0.0, caps)
+    return over_values_and_laws(solve_one, laws, scales, batched)

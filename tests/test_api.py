@@ -1,0 +1,51 @@
+"""The public surface: every exported name, listed here, importable and documented. A name added to or dropped
+from a face must be added to or dropped from this list too (that is the point: the API changes on purpose)."""
+
+import importlib
+
+import pytest
+
+import jaxscale as js
+
+PUBLIC = {
+    "jaxscale": [
+        "AbstractConstraint", "AbstractFitResult", "AbstractLaw", "AbstractLikelihood", "AbstractLogLaw", "Allocation",
+        "BootstrapResult", "BrokenPowerLaw", "Chinchilla", "Dataset", "Extrapolation", "FitError", "FitResult", "FitWarning",
+        "GroupedFitResult", "Interval", "Kaplan", "LogHuber", "LogNormal", "LogSquared", "LogStudentT", "MultiStart",
+        "Positive", "Posterior", "PowerLaw", "RESULTS", "Real", "Squared", "allocate", "bootstrap", "datasets", "evaluate",
+        "fit", "infer", "isoflop", "laws", "losses", "problems", "sensitivities", "solvers", "starts",
+    ],
+    "jaxscale.laws": [
+        "AbstractMixtureLaw", "BY_NAME", "BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing", "FloatingPointPrecision",
+        "Kaplan", "MixtureAdditive", "MixtureJoint", "Overtraining", "PowerLaw", "Precision", "get", "resolve",
+    ],
+    "jaxscale.problems": [
+        "AbstractAllocation", "AbstractComputeBudget", "AbstractLossTarget", "AbstractNDProblem", "AbstractProblem", "Allocation",
+        "ComputeOptimal", "ComputeOptimalPrecision", "DataConstrained", "InferenceAware", "LossTarget", "MixtureAllocation",
+        "OptimalMixture", "PostTrainingPrecision", "PrecisionAllocation", "Search", "TokenAllocation", "golden_section",
+        "minimize_1d", "minimize_on_capped_simplex", "over_values_and_laws", "project_capped_simplex", "root_in_log_d", "six_nd",
+        "six_nd_bits", "training_and_inference",
+    ],
+    "jaxscale.solvers": [
+        "AbstractLevenbergMarquardt", "AbstractSolver", "BatchMinimum", "DampedNewton", "GaussNewton", "OptaxSolver", "SolverState",
+        "minimize_batch", "minimize_groups",
+    ],
+    "jaxscale.starts": ["grid", "hoffmann_grid", "sobol", "sobol_per_group", "uniform"],
+    "jaxscale.losses": ["AbstractLogLoss", "AbstractLoss", "AbstractResidualLoss", "LogHuber", "LogSquared", "Squared"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(PUBLIC))
+def test_every_public_name_is_listed_importable_and_documented(module):
+    face = importlib.import_module(module)
+    assert sorted(face.__all__) == sorted(PUBLIC[module])
+    for name in face.__all__:
+        value = getattr(face, name)
+        if callable(value) or isinstance(value, type):
+            assert (value.__doc__ or "").strip(), f"{module}.{name} has no docstring"
+
+
+def test_the_version_is_the_installed_one():
+    from importlib.metadata import version
+
+    assert js.__version__ == version("jaxscale")
