@@ -30,9 +30,9 @@ class AbstractConstraint(eqx.Module):
     def on_boundary(self, value: ArrayLike) -> Array:
         """True where a fitted value has run into the boundary of the constraint."""
 
+    @abc.abstractmethod
     def bounds(self) -> tuple[float | None, float | None]:
         """(low, high) of the constrained values; None where unbounded."""
-        return None, None
 
     @abc.abstractmethod
     def default_prior(self):
@@ -53,6 +53,9 @@ class Real(AbstractConstraint):
 
     def on_boundary(self, value):
         return jnp.zeros(jnp.shape(value), bool)
+
+    def bounds(self):
+        return None, None
 
     def default_prior(self):
         import numpyro.distributions as dist

@@ -51,6 +51,14 @@ N_AND_D = {
 }
 # Every problem searched by grid-plus-Newton: grid and steps must move an answer they leave unconverged.
 SEARCHED = {**N_AND_D, "PostTrainingPrecision": (KUMAR, PostTrainingPrecision(N=1e8, post_training_bits=4.0))}
+# Compiling the precision problem's nested search several times over takes ~25 s: in the slow run.
+SLOW = {"ComputeOptimalPrecision"}
+
+
+def _cases(names):
+    return [pytest.param(name, marks=pytest.mark.slow) if name in SLOW else name for name in names]
+
+
 REFUSED = [
     ("PostTrainingPrecision", KUMAR, PostTrainingPrecision(N=1e8, post_training_bits=4.0), "n_range", (1e6, 1e9)),
     ("PostTrainingPrecision", KUMAR, PostTrainingPrecision(N=1e8, post_training_bits=4.0), "d_range", (1e6, 1e9)),
@@ -66,7 +74,7 @@ def free(name):
     return js.allocate(law, problem)
 
 
-@pytest.mark.parametrize("name", N_AND_D)
+@pytest.mark.parametrize("name", _cases(N_AND_D))
 def test_a_tight_n_range_caps_n(name):
     law, problem = N_AND_D[name]
     # Half the free optimum: low enough to bind, high enough that a loss target stays reachable.
@@ -83,7 +91,7 @@ def test_a_d_range_caps_d(name):
     assert 0.999 * cap < float(capped.D) <= cap
 
 
-@pytest.mark.parametrize("name", SEARCHED)
+@pytest.mark.parametrize("name", _cases(SEARCHED))
 def test_grid_and_steps_each_change_an_unconverged_answer(name):
     law, problem = SEARCHED[name]
     unknown = "D" if name == "PostTrainingPrecision" else "N"  # what the one-variable search chooses

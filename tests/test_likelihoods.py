@@ -126,6 +126,7 @@ def test_a_noise_scale_must_be_positive():
         js.LogStudentT(sigma_scale=0.0)
 
 
+@pytest.mark.slow  # two more NUTS runs (~10 s)
 @pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
 def test_deprecated_infer_spellings_warn_and_give_the_same_draws(epoch_df, student_t):
     old = dict(num_warmup=SHORT["n_warmup"], num_samples=SHORT["n_samples"], num_chains=SHORT["n_chains"], seed=SHORT["seed"])
