@@ -59,6 +59,12 @@ def bayesian_model(
 
     def model(x, y, w, group):
         values = {name: parameter(name, prior) for name, prior in priors.items()}
+        # Parameters held fixed or tied to another are deterministic sites, so every draw reports them.
+        for name, role in zip(parameterization.names, parameterization.roles):
+            if role == "fixed":
+                values[name] = numpyro.deterministic(name, getattr(parameterization.template, name))
+            elif role != "free":
+                values[name] = numpyro.deterministic(name, values[role])
         location = locations(values, x, group)
         noise = {site: numpyro.sample(site, prior) for site, prior in likelihood.noise_priors().items()}
         numpyro.factor("log_likelihood", jnp.sum(w * likelihood.log_prob(location, y, noise)))
@@ -75,14 +81,19 @@ def site_names(parameterization: Parameterization, pooled: Sequence[str] = ()) -
 
 
 def resolve_priors(template, parameterization: Parameterization, priors) -> dict:
-    """One NumPyro distribution per parameter: the user's (checked against the constraint) or the default."""
+    """One NumPyro distribution per free parameter: the user's (checked against the constraint) or the default."""
     priors = dict(priors or {})
     names = parameterization.names
     unknown = sorted(set(priors) - set(names))
     if unknown:
         raise ValueError(f"priors names {unknown}, which are not parameters of {type(template).__name__}; they are {list(names)}.")
+    held = sorted(name for name, role in zip(names, parameterization.roles) if name in priors and role != "free")
+    if held:
+        raise ValueError(f"priors name {held}, which are fixed or tied: priors apply to free parameters only; drop them.")
     resolved = {}
-    for name, shape, constraint in zip(names, parameterization.shapes, parameterization.constraints):
+    for name, shape, constraint, role in zip(names, parameterization.shapes, parameterization.constraints, parameterization.roles):
+        if role != "free":
+            continue
         prior = priors.get(name, constraint.default_prior())
         if not hasattr(prior, "sample") or not hasattr(prior, "log_prob"):
             raise TypeError(f"the prior of {name} must be a NumPyro distribution, got {type(prior).__name__}.")

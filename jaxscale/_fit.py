@@ -46,6 +46,8 @@ def fit(
     solver: AbstractSolver | None = None,
     n_refine: int | None = None,
     bounds: Mapping[str, tuple[float, float]] | None = None,
+    fixed: Mapping[str, float] | None = None,
+    tied: Mapping[str, str] | None = None,
     dtype=jnp.float64,
     agree_rtol: float | None = None,
     stop_when_agreed: int | None = _MULTISTART_DEFAULTS.stop_when_agreed,
@@ -71,6 +73,10 @@ def fit(
         solver: the local solver (default `GaussNewton()`; or `DampedNewton()`, `OptaxSolver(optax.lbfgs())`, ...).
         n_refine: how many of the best-screened starts to refine (default 16).
         bounds: per-parameter `(lo, hi)` that replace the parameter's constraint for this fit.
+        fixed: parameter -> value held during the fit (e.g. `{"E": 1.69}` from a larger study); it is not
+            searched, and is reported with its value (`summary()` says "fixed").
+        tied: parameter -> the free parameter whose value it takes (e.g. `{"beta": "alpha"}`, one exponent for
+            N and D): one free parameter for the two. Both must have the same shape and constraint.
         dtype: `jnp.float64` (default) or `jnp.float32`.
         agree_rtol: restarts within this relative distance of the best objective count as reaching it (1e-6).
         stop_when_agreed: once this many converged restarts agree on the lowest objective and none still
@@ -92,7 +98,7 @@ def fit(
     (0.3473, 0.3672)
     """
     template = resolve(law)
-    parameterization = Parameterization(template, bounds)
+    parameterization = Parameterization(template, bounds, fixed, tied)
     multistart = _multistart(multistart, solver, n_refine, stop_when_agreed, agree_rtol)
     multistart.check(loss)
     dtype = _check_dtype(dtype)

@@ -97,9 +97,11 @@ class AbstractFitResult(eqx.Module):
         natural = self.natural(self._best_z().reshape(-1, self.parameterization.size))
         on_bound = np.zeros(natural.shape, bool)
         offset = 0
-        for constraint, shape in zip(self.parameterization.constraints, self.parameterization.shapes):
+        parameterization = self.parameterization
+        for constraint, shape, role in zip(parameterization.constraints, parameterization.shapes, parameterization.roles):
             size = int(np.prod(shape))
-            on_bound[:, offset : offset + size] = np.asarray(constraint.on_boundary(natural[:, offset : offset + size]))
+            if role == "free":  # a fixed or tied value is the user's choice, not a fit running into a bound
+                on_bound[:, offset : offset + size] = np.asarray(constraint.on_boundary(natural[:, offset : offset + size]))
             offset += size
         return natural, on_bound
 
@@ -192,10 +194,13 @@ class FitResult(AbstractFitResult):
         return self._parameter_frame().drop(columns="status")
 
     def summary(self) -> pd.DataFrame:
-        """One row per parameter (flat names): its fitted value, its constraint and whether it sits on it."""
+        """One row per parameter (flat names): its fitted value, its constraint ("fixed" or "tied to ..." for
+        parameters not searched) and whether it sits on its constraint's boundary."""
         natural, on_bound = self._on_bound()
         parameterization = self.parameterization
         constraints = [str(c) for c, shape in zip(parameterization.constraints, parameterization.shapes) for _ in range(int(np.prod(shape)))]
+        roles = parameterization.flat_roles()
+        constraints = [c if r == "free" else ("fixed" if r == "fixed" else f"tied to {r}") for c, r in zip(constraints, roles)]
         return pd.DataFrame(
             {"estimate": natural[0], "constraint": constraints, "on_boundary": on_bound[0]},
             index=pd.Index(parameterization.flat_names(), name="parameter"),
@@ -230,7 +235,8 @@ class FitResult(AbstractFitResult):
         return frame
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v:.6g}" for k, v in self.to_frame().iloc[0, : self.parameterization.size].items())
+        n_columns = len(self.parameterization.flat_names())
+        params = ", ".join(f"{k}={v:.6g}" for k, v in self.to_frame().iloc[0, :n_columns].items())
         counts = ", ".join(f"{v} {k}" for k, v in self.status_counts().items())
         return (
             f"FitResult({type(self.parameterization.template).__name__}: {params}\n"

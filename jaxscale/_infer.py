@@ -31,6 +31,8 @@ def infer(
     inputs: Mapping[str, str] | None = None,
     weights=None,
     priors: Mapping | None = None,
+    fixed: Mapping[str, float] | None = None,
+    tied: Mapping[str, str] | None = None,
     likelihood: str | AbstractLikelihood = "normal",
     by: str | Sequence[str] | None = None,
     pooled: Sequence[str] = (),
@@ -71,7 +73,10 @@ def infer(
 
     Args:
         law, data, target, inputs, weights: as for `fit`.
-        priors: parameter name -> NumPyro distribution, e.g. `{"alpha": dist.Normal(0.34, 0.05)}`.
+        priors: parameter name -> NumPyro distribution, e.g. `{"alpha": dist.Normal(0.34, 0.05)}` (free
+            parameters only).
+        fixed, tied: as for `fit`: parameters held at a value, or taking another's value; they are not sampled
+            but reported in every draw (deterministic sites).
         likelihood: the observation model, an `AbstractLikelihood` such as `js.LogStudentT()`, or its name:
             "normal" (`LogNormal()`) or "student_t" (`LogStudentT()`).
         by: column(s) whose values define the groups.
@@ -103,13 +108,17 @@ def infer(
     n_samples = _renamed("num_samples", num_samples, "n_samples", n_samples, 1000)
     n_chains = _renamed("num_chains", num_chains, "n_chains", n_chains, 4)
     template = resolve(law)
-    parameterization = Parameterization(template)
+    parameterization = Parameterization(template, fixed=fixed, tied=tied)
     likelihood = resolve_likelihood(likelihood)
     priors = resolve_priors(template, parameterization, priors)
     _check_settings(method, n_warmup, n_samples, n_chains, target_accept)
     frame = as_frame(data)
     by = by_columns(frame, by)
     pooled, independent = _check_grouped_names(parameterization.names, by, pooled, independent, population_scale)
+    held = sorted(n for n, role in zip(parameterization.names, parameterization.roles) if role != "free" and n in pooled + independent)
+    sources = sorted({role for role in parameterization.roles if role in pooled + independent})
+    if held or sources:
+        raise ValueError(f"{held + sources} are fixed, tied or tied to: they cannot also vary by group; untie them or leave them shared.")
     _check_noise_sites(likelihood, parameterization, pooled)
     dataset = Dataset.from_frame(frame, template, target=target, inputs=inputs, weights=weights, target_support=likelihood.target_support)
     groups, group = _group_index(frame, by)
@@ -117,8 +126,9 @@ def infer(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)  # only a starting point; the posterior speaks for itself
-        start = fit(template, dataset, loss=likelihood.point_loss)
-        per_group = _per_group_fits(template, frame, by, target, inputs, weights, likelihood.point_loss) if grouped else None
+        start = fit(template, dataset, loss=likelihood.point_loss, fixed=fixed, tied=tied)
+        held_options = {"fixed": fixed, "tied": tied}
+        per_group = _per_group_fits(template, frame, by, target, inputs, weights, likelihood.point_loss, held_options) if grouped else None
     model = bayesian_model(template, parameterization, priors, likelihood, len(groups), pooled, independent, population_scale)
     model_args = (dataset.inputs, dataset.target, dataset.weights, jnp.asarray(group))
     init_values = _initial_values(start, per_group, len(groups), group, dataset, parameterization, likelihood, pooled, independent)
@@ -203,11 +213,11 @@ def _group_index(frame: pd.DataFrame, by) -> tuple[tuple, np.ndarray]:
     return tuple(keys), row_groups(frame, by, keys)
 
 
-def _per_group_fits(template, frame, by, target, inputs, weights, loss):
+def _per_group_fits(template, frame, by, target, inputs, weights, loss, held):
     """One point fit per group, or None where some group cannot be fitted alone (too few rows, say): the
     pooled fit then starts every group."""
     try:
-        return fit(template, frame, by=by, target=target, inputs=inputs, weights=weights, loss=loss)
+        return fit(template, frame, by=by, target=target, inputs=inputs, weights=weights, loss=loss, **held)
     except (FitError, ValueError):
         return None
 
@@ -223,7 +233,9 @@ def _initial_values(start, per_group, num_groups, group, dataset, parameterizati
         row_laws = replace_parameters(per_group.law, {name: getattr(per_group.law, name)[group] for name in parameterization.names})
         location = jax.vmap(likelihood.location)(row_laws, dataset.inputs)
     values = {site: jnp.asarray(value) for site, value in likelihood.initial_noise(location, dataset.target, dataset.weights).items()}
-    for name, shape, constraint in zip(parameterization.names, parameterization.shapes, parameterization.constraints):
+    for name, shape, constraint, role in zip(parameterization.names, parameterization.shapes, parameterization.constraints, parameterization.roles):
+        if role != "free":  # deterministic sites: nothing to start
+            continue
         if not (pooled or independent):
             values[name] = jnp.asarray(getattr(start.law, name))
             continue

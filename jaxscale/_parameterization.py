@@ -1,4 +1,9 @@
-"""The map between a law and the flat unconstrained vector that solvers and samplers work on."""
+"""The map between a law and the flat unconstrained vector that solvers and samplers work on.
+
+Only the free parameters are in the vector: a parameter held `fixed` keeps its value, and one `tied` to
+another takes that parameter's value, so a fit of Chinchilla with `tied={"beta": "alpha"}` searches four
+coordinates, not five.
+"""
 
 import math
 from collections.abc import Mapping
@@ -6,6 +11,7 @@ from collections.abc import Mapping
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
 from ._constraints import AbstractConstraint, Interval
@@ -14,66 +20,94 @@ from ._tree import replace_parameters
 
 
 class Parameterization(eqx.Module):
-    """Flattens a law's parameters into one unconstrained vector `z` and back.
+    """Flattens a law's free parameters into one unconstrained vector `z` and back.
 
-    `template` fixes the law's class and every parameter's shape; `constraints` (the law's own, with any
-    per-fit `bounds` swapped in) fix how each parameter maps to the real line.
+    `template` fixes the law's class, every parameter's shape and the values of the `fixed` ones;
+    `constraints` (the law's own, with any per-fit `bounds` swapped in) fix how each parameter maps to the real
+    line. `names`, `shapes` and `constraints` list every parameter; `roles` says of each whether it is "free",
+    "fixed" or tied to another (the other's name). `size` counts the free entries (the length of `z`);
+    `flat_names()` and `natural_rows` report every parameter, fixed and tied ones included.
     """
 
     template: AbstractLaw
     names: tuple[str, ...] = eqx.field(static=True)
     shapes: tuple[tuple[int, ...], ...] = eqx.field(static=True)
     constraints: tuple[AbstractConstraint, ...] = eqx.field(static=True)
+    roles: tuple[str, ...] = eqx.field(static=True)
 
-    def __init__(self, template: AbstractLaw, bounds: Mapping[str, tuple[float, float]] | None = None):
+    def __init__(
+        self,
+        template: AbstractLaw,
+        bounds: Mapping[str, tuple[float, float]] | None = None,
+        fixed: Mapping[str, object] | None = None,
+        tied: Mapping[str, str] | None = None,
+    ):
         law_type = type(template)
         names = law_type.parameter_names()
-        bounds = dict(bounds or {})
-        unknown = sorted(set(bounds) - set(names))
-        if unknown:
-            raise ValueError(f"bounds names {unknown}, which are not parameters of {law_type.__name__}; they are {list(names)}.")
-        constraints = []
+        bounds, fixed, tied = dict(bounds or {}), dict(fixed or {}), dict(tied or {})
+        for option, given in (("bounds", bounds), ("fixed", fixed), ("tied", tied)):
+            unknown = sorted(set(given) - set(names))
+            if unknown:
+                raise ValueError(f"{option} names {unknown}, which are not parameters of {law_type.__name__}; they are {list(names)}.")
+        constraints = {}
         for name in names:
             if name in bounds:
                 lo, hi = _pair(bounds[name], name)
-                constraints.append(Interval(lo, hi))
+                constraints[name] = Interval(lo, hi)
             else:
-                constraints.append(law_type.constraints[name])
-        self.template = jax.tree_util.tree_map(jnp.asarray, template)
+                constraints[name] = law_type.constraints[name]
+        shapes = {n: tuple(jnp.shape(getattr(template, n))) for n in names}
+        values = {name: _fixed_value(name, value, shapes[name], constraints[name], bounds) for name, value in fixed.items()}
+        _check_ties(tied, fixed, shapes, constraints)
+        if len(fixed) + len(tied) == len(names):
+            raise ValueError(f"every parameter of {law_type.__name__} is fixed or tied: leave at least one free to fit.")
+        self.template = replace_parameters(jax.tree_util.tree_map(jnp.asarray, template), values) if values else jax.tree_util.tree_map(jnp.asarray, template)
         self.names = names
-        self.shapes = tuple(tuple(jnp.shape(getattr(template, n))) for n in names)
-        self.constraints = tuple(constraints)
+        self.shapes = tuple(shapes[n] for n in names)
+        self.constraints = tuple(constraints[n] for n in names)
+        self.roles = tuple("fixed" if n in fixed else tied.get(n, "free") for n in names)
 
     @property
     def size(self) -> int:
-        return sum(math.prod(s) for s in self.shapes)
+        """The number of free entries: the length of the unconstrained vector."""
+        return sum(math.prod(s) for s, role in zip(self.shapes, self.roles) if role == "free")
 
     def flat_names(self) -> list[str]:
-        """One label per entry of `z`: `alpha`, or `c[0]`, `c[1]` for vector parameters."""
+        """One label per entry of every parameter: `alpha`, or `c[0]`, `c[1]` for vector parameters."""
         labels = []
         for name, shape in zip(self.names, self.shapes):
             labels += [name] if shape == () else [f"{name}[{i}]" for i in range(math.prod(shape))]
         return labels
 
+    def flat_roles(self) -> list[str]:
+        """The role of each entry of `flat_names()`: "free", "fixed" or the name of the parameter it is tied to."""
+        return [role for shape, role in zip(self.shapes, self.roles) for _ in range(math.prod(shape))]
+
     def to_law(self, z: Float[Array, " p"]) -> AbstractLaw:
-        """Unconstrained vector -> law (vmap it for a batch)."""
+        """Unconstrained vector of the free parameters -> law (vmap it for a batch)."""
         values, offset = {}, 0
-        for name, shape, constraint in zip(self.names, self.shapes, self.constraints):
-            size = math.prod(shape)
-            values[name] = constraint.constrain(z[offset : offset + size].reshape(shape))
-            offset += size
+        for name, shape, constraint, role in zip(self.names, self.shapes, self.constraints, self.roles):
+            if role == "free":
+                size = math.prod(shape)
+                values[name] = constraint.constrain(z[offset : offset + size].reshape(shape))
+                offset += size
+        for name, role in zip(self.names, self.roles):
+            if role not in ("free", "fixed"):
+                values[name] = values[role]
         return replace_parameters(self.template, values)
 
     @eqx.filter_jit
-    def natural_rows(self, z: Float[Array, "n p"]) -> Float[Array, "n p"]:
-        """Unconstrained rows -> rows of natural parameter values, in the order of `flat_names()`."""
+    def natural_rows(self, z: Float[Array, "n p"]) -> Float[Array, "n q"]:
+        """Unconstrained rows -> rows of natural values of every parameter, in the order of `flat_names()`."""
         laws = jax.vmap(self.to_law)(z)
-        return jnp.concatenate([jnp.reshape(getattr(laws, n), (z.shape[0], -1)) for n in self.names], axis=1)
+        return jnp.concatenate([jnp.reshape(jnp.broadcast_to(getattr(laws, n), (z.shape[0],) + s), (z.shape[0], -1)) for n, s in zip(self.names, self.shapes)], axis=1)
 
     def to_unconstrained(self, law: AbstractLaw, clip: bool = False) -> Float[Array, " p"]:
-        """Law -> unconstrained vector; `clip` first moves values on a boundary just inside it."""
+        """Law -> unconstrained vector of its free parameters; `clip` first moves values on a boundary just inside it."""
         parts = []
-        for name, constraint in zip(self.names, self.constraints):
+        for name, constraint, role in zip(self.names, self.constraints, self.roles):
+            if role != "free":
+                continue
             value = jnp.asarray(getattr(law, name))
             if clip:
                 value = constraint.clip(value)
@@ -84,14 +118,6 @@ class Parameterization(eqx.Module):
     def batch_to_unconstrained(self, laws: AbstractLaw, clip: bool = False) -> Float[Array, "batch p"]:
         return jax.vmap(lambda law: self.to_unconstrained(law, clip))(laws)
 
-    def on_boundary(self, law: AbstractLaw) -> list[str]:
-        """Names of the parameters that sit on a boundary of their constraint."""
-        return [
-            name
-            for name, constraint in zip(self.names, self.constraints)
-            if bool(jnp.any(constraint.on_boundary(getattr(law, name))))
-        ]
-
 
 def _pair(bound, name: str) -> tuple[float, float]:
     try:
@@ -101,3 +127,40 @@ def _pair(bound, name: str) -> tuple[float, float]:
     if not lo < hi:
         raise ValueError(f"bounds for '{name}' need lo < hi, got ({lo:g}, {hi:g}): swap or widen them.")
     return lo, hi
+
+
+def _fixed_value(name, value, shape, constraint, bounds):
+    """A fixed parameter's value as an array of its shape, refused if it lies outside its constraint."""
+    if name in bounds:
+        raise ValueError(f"'{name}' is both fixed and bounded: a fixed parameter is not searched, so drop one of them.")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"fixed['{name}'] must be a number (or an array of shape {shape}), got {value!r}.") from None
+    if array.shape != shape:
+        raise ValueError(f"fixed['{name}'] has shape {array.shape}, but the parameter has shape {shape}.")
+    if not np.all(np.isfinite(np.asarray(constraint.unconstrain(array)))):
+        raise ValueError(f"fixed['{name}'] = {array.tolist()} is outside its constraint ({constraint}): choose a value inside it.")
+    return jnp.asarray(array)
+
+
+def _check_ties(tied, fixed, shapes, constraints) -> None:
+    """Each tied parameter takes the value of a free one of the same shape and constraint."""
+    for name, source in tied.items():
+        if name in fixed:
+            raise ValueError(f"'{name}' is both fixed and tied: a parameter is either held at a value or tied to another.")
+        if source not in shapes:
+            raise ValueError(f"tied['{name}'] = {source!r} is not a parameter; the parameters are {list(shapes)}.")
+        if source == name or source in tied:
+            chain = [name, source] + ([tied[source]] if source in tied else [])
+            raise ValueError(
+                f"tied['{name}'] = {source!r} ties to a parameter that is itself tied ({' -> '.join(chain)}): tie every "
+                f"parameter directly to one free parameter (no chains or cycles)."
+            )
+        if source in fixed:
+            raise ValueError(f"tied['{name}'] = {source!r} ties to a fixed parameter: fix '{name}' to the same value instead.")
+        if shapes[name] != shapes[source] or constraints[name] != constraints[source]:
+            raise ValueError(
+                f"tied['{name}'] = {source!r} joins parameters with different shapes or constraints "
+                f"({shapes[name]} {constraints[name]} vs {shapes[source]} {constraints[source]}): tie only alike parameters."
+            )

@@ -161,6 +161,7 @@ class Posterior(eqx.Module):
     def problems(self, max_r_hat: float = 1.01, min_ess: float = 400.0) -> list[str]:
         """Convergence problems, in words, each with the number that triggered it."""
         summary = self.summary()
+        summary = summary[summary["sd"] > 1e-9 * (1 + summary["mean"].abs())]  # constant (fixed) draws say nothing about mixing
         found = []
         worst = summary["r_hat"].max()
         if np.isfinite(worst) and worst > max_r_hat:

@@ -27,6 +27,8 @@ def main(argv=None) -> int:
     law.add_argument("--delta", type=float, default=1e-3, help="Huber delta of the LogHuber objective")
     law.add_argument("--n-refine", type=int, default=16, help="how many screened starts to refine")
     law.add_argument("--float32", action="store_true", help="fit in float32 instead of float64")
+    law.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE", help="hold a parameter at a value (e.g. E=1.69)")
+    law.add_argument("--tie", action="append", default=[], metavar="NAME=OTHER", help="give a parameter another's value (e.g. beta=alpha)")
 
     fit_parser = commands.add_parser("fit", parents=[data, law], help="fit a law to a built-in dataset or a CSV file")
     fit_parser.add_argument("--by", action="append", metavar="COLUMN", help="fit each group of rows separately")
@@ -105,7 +107,16 @@ def _fit_options(args) -> dict:
         loss=js.LogHuber(args.delta),
         n_refine=args.n_refine,
         dtype=jnp.float32 if args.float32 else jnp.float64,
+        fixed={name: _number(value, "--fix") for name, value in (_pair(text, "--fix NAME=VALUE") for text in args.fix)},
+        tied=dict(_pair(text, "--tie NAME=OTHER") for text in args.tie),
     )
+
+
+def _number(text: str, flag: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{flag} takes NAME=VALUE with a number as the value, got {text!r}.") from None
 
 
 def _print_warnings(caught) -> None:
@@ -320,7 +331,7 @@ def _fit(args) -> int:
         print(f"time: {result.seconds:.3f} s fitting {len(result)} groups, {result.compile_seconds:.2f} s compiling, {total:.2f} s in all")
         _print_warnings(caught)
         return 0
-    print(result.to_frame().iloc[:, : result.parameterization.size].to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+    print(result.to_frame().iloc[:, : len(result.parameterization.flat_names())].to_string(index=False, float_format=lambda v: f"{v:.6g}"))
     print(f"objective: {result.objective:.10g}")
     counts = ", ".join(f"{n} {k}" for k, n in result.status_counts().items())
     print(f"restarts: {result.n_starts} screened, {result.n_refined} refined ({counts}); "
