@@ -83,7 +83,7 @@ def test_a_tight_n_range_caps_n(name):
     assert float(capped.N) == pytest.approx(cap, rel=1e-9)
 
 
-@pytest.mark.parametrize("name", N_AND_D)
+@pytest.mark.parametrize("name", _cases(N_AND_D))
 def test_a_d_range_caps_d(name):
     law, problem = N_AND_D[name]
     cap = float(free(name).D) / 2

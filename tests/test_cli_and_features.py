@@ -152,6 +152,7 @@ def test_cli_allocate_precision_with_kumars_law(capsys):
     assert "training bits" in out and " 7.002 " in out
 
 
+@pytest.mark.slow  # fits and optimizes RegMix's mixture law (~10 s)
 @pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
 def test_cli_mixture_fit_and_optimize_on_regmix(capsys):
     assert main(["mixture", "fit", "regmix", "--law", "exp_mixing"]) == 0

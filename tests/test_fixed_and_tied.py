@@ -80,6 +80,7 @@ def test_fixed_e_equals_fitting_the_reduced_law():
     assert fixed.summary().loc["E", "constraint"] == "fixed"
 
 
+@pytest.mark.slow  # a bootstrap and an evaluate (~10 s)
 def test_bootstrap_and_evaluate_respect_a_fixed_parameter():
     boot = js.bootstrap(js.Chinchilla, EPOCH, n=50, seed=0, fixed={"E": 1.69})
     assert np.all(boot.values["E"] == 1.69) and boot.standard_errors()["E"] < 1e-12
@@ -109,6 +110,7 @@ def test_bad_fixed_and_tied_are_refused_before_compiling(options, message):
     assert timer.compiles == 0
 
 
+@pytest.mark.slow  # a Laplace posterior (~11 s)
 def test_infer_samples_only_the_free_parameters_and_reports_the_others():
     post = js.infer(js.Chinchilla, EPOCH, fixed={"E": 1.69}, tied={"beta": "alpha"}, method="laplace", n_samples=1000, n_chains=2)
     assert np.all(post.samples["E"] == 1.69)

@@ -56,6 +56,7 @@ def test_to_arviz(posterior):
 
 
 # Short chains: their low-effective-sample-size warning is expected (and tested below).
+@pytest.mark.slow  # three NUTS runs (~18 s)
 @pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
 def test_same_seed_same_draws_and_an_informative_prior_narrows(epoch_points):
     one = js.infer(js.Chinchilla, epoch_points, seed=3, **QUICK)
@@ -107,6 +108,7 @@ def three_families():
     return pd.concat(rows, ignore_index=True), truth
 
 
+@pytest.mark.slow  # a hierarchical NUTS run (~25 s)
 @pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
 def test_hierarchical_fit_gives_each_group_its_own_pooled_and_independent_values(three_families):
     data, truth = three_families
