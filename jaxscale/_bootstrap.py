@@ -2,7 +2,6 @@
 
 import functools
 import time
-import warnings
 from collections.abc import Callable, Mapping
 
 import equinox as eqx
@@ -17,7 +16,7 @@ from ._fit_result import FitResult
 from ._law import AbstractLaw
 from ._multistart import MultiStart
 from ._progress import progress_bar
-from ._results import RESULTS, FitError, FitWarning
+from ._results import RESULTS, FitError, warn
 from ._sharding import padded_size
 from ._threads import map_on_cores
 from .solvers import AbstractSolver, DampedNewton
@@ -127,7 +126,7 @@ def bootstrap(
     if n_failed == n:
         raise FitError(f"every one of the {n} bootstrap refits ended with a non-finite objective; check the full fit first.")
     if n_failed:
-        warnings.warn(f"{n_failed} of {n} bootstrap refits ended non-finite and are left out of the statistics.", FitWarning, stacklevel=2)
+        warn(f"{n_failed} of {n} bootstrap refits ended non-finite and are left out of the statistics.")
     return result
 
 

@@ -6,7 +6,6 @@ results stay stacked (a `GroupedFitResult`), so a thousand groups cost no more P
 """
 
 import time
-import warnings
 from collections.abc import Mapping, Sequence
 
 import jax
@@ -22,7 +21,7 @@ from ._law import AbstractLaw
 from ._multistart import MultiStart
 from ._parameterization import Parameterization
 from ._progress import progress_bar, report_progress
-from ._results import RESULTS, FitError, FitWarning
+from ._results import RESULTS, FitError, warn
 from ._sharding import padded_size
 from ._starts import sobol_per_group
 from ._threads import map_on_cores
@@ -269,7 +268,7 @@ def _warn(result: AbstractFitResult) -> None:
     have problems and the first of them; `result.problems()` lists all)."""
     if isinstance(result, FitResult):
         for problem in result.problems()["problem"]:
-            warnings.warn(problem, FitWarning, stacklevel=3)
+            warn(problem)
         return
     keys = result.keys
     failed = ~np.isfinite(result.objective) | (result.best_status == RESULTS.non_finite.name)
@@ -277,14 +276,12 @@ def _warn(result: AbstractFitResult) -> None:
         raise FitError(f"every group's fit ended with a non-finite objective (by={list(result.by)}); check the law and the data.")
     if failed.any():
         names = [k for k, bad in zip(keys, failed) if bad]
-        warnings.warn(f"{len(names)} of {len(keys)} groups ended non-finite: {names[:10]}.", FitWarning, stacklevel=3)
+        warn(f"{len(names)} of {len(keys)} groups ended non-finite: {names[:10]}.")
     texts = result.problem_texts()
     flagged = [(key, problems[0]) for key, problems, bad in zip(keys, texts, failed) if problems and not bad]
     if flagged:
         first_key, first = flagged[0]
-        warnings.warn(
+        warn(
             f"{len(flagged)} of {len(keys)} groups have something to check (result.problems() lists them); "
-            f"e.g. group {first_key!r}: {first}",
-            FitWarning,
-            stacklevel=3,
+            f"e.g. group {first_key!r}: {first}"
         )

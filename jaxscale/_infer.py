@@ -17,7 +17,7 @@ from ._likelihood import AbstractLikelihood, resolve_likelihood
 from ._nuts import inverse_hessian, run_nuts
 from ._parameterization import Parameterization
 from ._posterior import Posterior
-from ._results import FitError, FitWarning
+from ._results import FitError, FitWarning, warn
 from ._tree import replace_parameters
 from .laws import resolve
 from .solvers import DampedNewton, minimize_batch
@@ -153,7 +153,7 @@ def infer(
         diverging=diverging, by=by, groups=groups, grouped=tuple(pooled) + tuple(independent),
     )
     for problem in posterior.problems():
-        warnings.warn(problem, FitWarning, stacklevel=2)
+        warn(problem)
     return posterior
 
 
@@ -161,7 +161,7 @@ def _renamed(old_name, old_value, new_name, new_value, default):
     """The setting under its new name, or under its deprecated old one (with a DeprecationWarning)."""
     if old_value is None:
         return new_value
-    warnings.warn(f"infer({old_name}=...) is deprecated; use {new_name}=... instead.", DeprecationWarning, stacklevel=3)
+    warn(f"infer({old_name}=...) is deprecated; use {new_name}=... instead.", DeprecationWarning)
     if new_value != default:
         raise ValueError(f"{old_name} is the deprecated spelling of {new_name}: pass only {new_name}.")
     return old_value

@@ -109,6 +109,20 @@ class AbstractLaw(eqx.Module):
         shapes = [jnp.shape(getattr(self, n))[: jnp.ndim(getattr(self, n)) - template_ndim[n]] for n in template_ndim]
         return tuple(shapes[0]) if shapes else ()
 
+    def __repr__(self) -> str:
+        """The parameters' values (a batch of laws: each parameter's shape and median), not just their dtypes."""
+        if any(isinstance(getattr(self, name), jax.core.Tracer) for name in self.parameter_names()):
+            return super().__repr__()  # inside jit or vmap there are no values to show
+        parts = []
+        for name in self.parameter_names():
+            value = np.asarray(getattr(self, name))
+            if value.size <= 8:
+                shown = f"{value.item():.6g}" if value.ndim == 0 else "[" + ", ".join(f"{v:.6g}" for v in value.ravel()) + "]"
+            else:
+                shown = f"{value.dtype.name}{list(value.shape)} (median {np.median(value):.6g})"
+            parts.append(f"{name}={shown}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
     def predict(self, data, inputs: Mapping[str, str] | None = None) -> np.ndarray:
         """Predictions at the rows of a DataFrame (or a dict of columns), as a NumPy array.
 

@@ -1,6 +1,5 @@
 """A posterior from `infer`: draws of a law's parameters and noise, with summaries and predictions."""
 
-import warnings
 
 import equinox as eqx
 import jax
@@ -14,6 +13,7 @@ from ._groups import by_columns, row_groups
 from ._law import AbstractLaw
 from ._likelihood import AbstractLikelihood
 from ._parameterization import Parameterization
+from ._results import warn
 from ._tree import replace_parameters
 
 
@@ -65,7 +65,7 @@ class Posterior(eqx.Module):
     @property
     def num_draws(self) -> int:
         """Deprecated spelling of `n_draws`."""
-        warnings.warn("Posterior.num_draws is deprecated; use Posterior.n_draws.", DeprecationWarning, stacklevel=2)
+        warn("Posterior.num_draws is deprecated; use Posterior.n_draws.", DeprecationWarning)
         return self.n_draws
 
     def summary(self, level: float = 0.9, *, prob: float | None = None) -> pd.DataFrame:
@@ -74,7 +74,7 @@ class Posterior(eqx.Module):
         from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
 
         if prob is not None:
-            warnings.warn("summary(prob=...) is deprecated; use summary(level=...).", DeprecationWarning, stacklevel=2)
+            warn("summary(prob=...) is deprecated; use summary(level=...).", DeprecationWarning)
             level = prob
         if not 0 < level < 1:
             raise ValueError(f"level must be between 0 and 1 (exclusive), e.g. 0.9 for a 90% interval; got {level!r}.")

@@ -4,6 +4,8 @@ A leaf: it imports nothing of the package, so every floor can use it.
 """
 
 import enum
+import sys
+import warnings
 
 
 class RESULTS(enum.IntEnum):
@@ -45,3 +47,12 @@ class FitError(RuntimeError):
 
 class FitWarning(UserWarning):
     """A fit finished, but something about it deserves a look (few restarts agree, a parameter on a bound)."""
+
+
+def warn(message: str, category: type[Warning] = FitWarning) -> None:
+    """`warnings.warn` pointing at the user's line: the first caller outside jaxscale, however deep in the
+    package the warning is raised (`evaluate` -> `fit` -> here reports the line that called `evaluate`)."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "jaxscale":
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -16,7 +16,6 @@ thousand 3x3 systems: plain NumPy, nothing to compile).
 True
 """
 
-import warnings
 from collections.abc import Sequence
 
 import equinox as eqx
@@ -25,6 +24,7 @@ import pandas as pd
 
 from ._dataset import numeric_column, require_positive
 from ._groups import by_columns, group_key
+from ._results import warn
 
 
 class IsoFlopResult(eqx.Module):
@@ -88,7 +88,7 @@ def profiles(
         budget: deprecated spelling of `compute`.
     """
     if budget is not None:
-        warnings.warn("isoflop.profiles(budget=...) is deprecated: pass compute=... (as envelope does).", DeprecationWarning, stacklevel=2)
+        warn("isoflop.profiles(budget=...) is deprecated: pass compute=... (as envelope does).", DeprecationWarning)
         compute = budget
     budget = compute
     frame, by = _validate(data, [budget, size, tokens, target], by, n_bootstrap, level, positive=[budget, size, tokens])

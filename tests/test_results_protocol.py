@@ -103,3 +103,22 @@ def test_isoflop_budget_is_a_deprecated_spelling_of_compute():
     pd.testing.assert_frame_equal(new.to_frame(), old.to_frame())
     summary = new.summary()
     assert list(summary["exponent"]) == ["a", "b"] and summary["estimate"].iloc[0] == pytest.approx(new.to_frame()["a"].iloc[0])
+
+
+def test_warnings_point_at_the_callers_line_however_deep_they_are_raised(curves):
+    """A FitWarning raised inside `fit`, called by `evaluate`, names this file, not jaxscale/_fit.py."""
+    train = (curves["x"] < 1e7).to_numpy()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", js.FitWarning)
+        js.evaluate(js.PowerLaw, curves, train=train, by="family", loss=js.LogSquared(), bounds={"alpha": (0.26, 0.6)})
+        js.fit(js.PowerLaw, curves[curves["family"] == "b"], loss=js.LogSquared(), bounds={"alpha": (0.26, 0.6)})
+    fit_warnings = [w for w in caught if issubclass(w.category, js.FitWarning)]
+    assert len(fit_warnings) >= 2 and any("groups have something to check" in str(w.message) for w in fit_warnings)
+    assert all(w.filename == __file__ for w in fit_warnings), [w.filename for w in fit_warnings]
+
+
+def test_a_law_shows_its_values():
+    assert repr(js.PowerLaw(E=1.5, A=300.0, alpha=0.4)) == "PowerLaw(E=1.5, A=300, alpha=0.4)"
+    batch = js.starts.grid(js.PowerLaw, E=[1.0, 2.0, 3.0], A=[10.0, 20.0, 30.0], alpha=[0.1])
+    assert repr(batch) == "PowerLaw(E=float64[9] (median 2), A=float64[9] (median 20), alpha=float64[9] (median 0.1))"
+    assert repr(js.BrokenPowerLaw.template(n_breaks=2)).startswith("BrokenPowerLaw(a=")
