@@ -170,6 +170,11 @@ def require_positive(values: np.ndarray, column: str, reason: str) -> None:
         )
 
 
+def is_count(value, minimum: int = 1) -> bool:
+    """Whether `value` is an integer (not a bool) of at least `minimum`: a count such as n_refine or grid."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value >= minimum
+
+
 def require_support(values: np.ndarray, column: str, support: AbstractConstraint) -> None:
     """A ValueError naming the column and the rows outside `support` (a constraint), if there are any."""
     if isinstance(support, Positive):

@@ -10,14 +10,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._dataset import is_count
 from ._objective import Objective
 from ._sharding import on_each_device, shard_batch
 from .losses import AbstractLoss, AbstractResidualLoss
 from .solvers import AbstractSolver, GaussNewton, minimize_groups
-
-
-def _is_count(value, minimum: int = 1) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
 
 
 class MultiStart(eqx.Module):
@@ -45,9 +42,9 @@ class MultiStart(eqx.Module):
     def __check_init__(self):
         if not isinstance(self.solver, AbstractSolver):
             raise TypeError(f"solver must be a jaxscale solver such as js.solvers.GaussNewton(), got {type(self.solver).__name__}.")
-        if not _is_count(self.n_refine):
+        if not is_count(self.n_refine):
             raise ValueError(f"n_refine must be a positive integer, got {self.n_refine!r}.")
-        if not (self.stop_when_agreed is None or _is_count(self.stop_when_agreed)):
+        if not (self.stop_when_agreed is None or is_count(self.stop_when_agreed)):
             raise ValueError(f"stop_when_agreed must be a positive integer or None, got {self.stop_when_agreed!r}.")
         if not (isinstance(self.agree_rtol, (int, float, np.floating)) and self.agree_rtol >= 0):
             raise ValueError(f"agree_rtol must be a number >= 0, got {self.agree_rtol!r}.")

@@ -61,7 +61,7 @@ class Parameterization(eqx.Module):
         _check_ties(tied, fixed, shapes, constraints)
         if len(fixed) + len(tied) == len(names):
             raise ValueError(f"every parameter of {law_type.__name__} is fixed or tied: leave at least one free to fit.")
-        self.template = replace_parameters(jax.tree_util.tree_map(jnp.asarray, template), values) if values else jax.tree_util.tree_map(jnp.asarray, template)
+        self.template = replace_parameters(jax.tree_util.tree_map(jnp.asarray, template), values)
         self.names = names
         self.shapes = tuple(shapes[n] for n in names)
         self.constraints = tuple(constraints[n] for n in names)
@@ -100,7 +100,8 @@ class Parameterization(eqx.Module):
     def natural_rows(self, z: Float[Array, "n p"]) -> Float[Array, "n q"]:
         """Unconstrained rows -> rows of natural values of every parameter, in the order of `flat_names()`."""
         laws = jax.vmap(self.to_law)(z)
-        return jnp.concatenate([jnp.reshape(jnp.broadcast_to(getattr(laws, n), (z.shape[0],) + s), (z.shape[0], -1)) for n, s in zip(self.names, self.shapes)], axis=1)
+        # vmap gives fixed parameters, which do not depend on z, the batch axis too.
+        return jnp.concatenate([jnp.reshape(getattr(laws, n), (z.shape[0], -1)) for n in self.names], axis=1)
 
     def to_unconstrained(self, law: AbstractLaw, clip: bool = False) -> Float[Array, " p"]:
         """Law -> unconstrained vector of its free parameters; `clip` first moves values on a boundary just inside it."""

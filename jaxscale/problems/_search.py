@@ -13,12 +13,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._dataset import is_count
+
 # log D is searched in [log 1, log 1e40] tokens.
 LOG_D_RANGE = (0.0, 92.0)
-
-
-def _is_count(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def _bounds(name: str, value, lowest: str) -> tuple[float, float]:
@@ -59,9 +57,9 @@ class Search(eqx.Module):
             raise ValueError(f"n_range must be finite, got {self.n_range!r}; e.g. n_range=(1e6, 1e12).")
         if self.d_range is not None:
             _bounds("d_range", self.d_range, "0 <=")
-        if not (_is_count(self.grid) and self.grid >= 2):
+        if not is_count(self.grid, minimum=2):
             raise ValueError(f"grid must be an integer >= 2 (the points screened before refining), got {self.grid!r}.")
-        if not (_is_count(self.steps) and self.steps >= 0):
+        if not is_count(self.steps, minimum=0):
             raise ValueError(f"steps must be an integer >= 0 (the Newton steps after the grid), got {self.steps!r}.")
 
     @property
