@@ -10,7 +10,7 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import datasets, isoflop, laws, losses, problems, solvers, starts
+from . import datasets, isoflop, laws, likelihoods, losses, problems, solvers, starts
 from ._allocate import Allocation, allocate, sensitivities
 from ._bootstrap import bootstrap
 from ._bootstrap_result import BootstrapResult
@@ -21,22 +21,28 @@ from ._fit import fit
 from ._fit_result import AbstractFitResult, FitResult, GroupedFitResult
 from ._infer import infer
 from ._law import AbstractLaw, AbstractLogLaw
-from ._likelihood import AbstractLikelihood, LogNormal, LogStudentT
 from ._multistart import MultiStart
 from ._posterior import Posterior
 from ._results import RESULTS, FitError, FitWarning
-from .laws import BrokenPowerLaw, Chinchilla, Kaplan, PowerLaw
+from ._shared_fit_result import SharedFitResult
+from .laws import AbstractBoundedLaw, BrokenPowerLaw, Chinchilla, Kaplan, PowerLaw
+from .likelihoods import AbstractLikelihood, Bernoulli, Beta, BetaBinomial, Binomial, LogNormal, LogStudentT, Normal, StudentT
 from .losses import LogHuber, LogSquared, Squared
 
 __version__ = importlib.metadata.version("jaxscale")
 
 __all__ = [
+    "AbstractBoundedLaw",
     "AbstractConstraint",
     "AbstractFitResult",
     "AbstractLogLaw",
     "AbstractLaw",
     "AbstractLikelihood",
     "Allocation",
+    "Bernoulli",
+    "Beta",
+    "BetaBinomial",
+    "Binomial",
     "BootstrapResult",
     "BrokenPowerLaw",
     "Chinchilla",
@@ -53,12 +59,15 @@ __all__ = [
     "LogSquared",
     "LogStudentT",
     "MultiStart",
+    "Normal",
     "Positive",
     "Posterior",
     "PowerLaw",
     "RESULTS",
     "Real",
+    "SharedFitResult",
     "Squared",
+    "StudentT",
     "allocate",
     "bootstrap",
     "datasets",
@@ -67,6 +76,7 @@ __all__ = [
     "infer",
     "isoflop",
     "laws",
+    "likelihoods",
     "losses",
     "problems",
     "sensitivities",

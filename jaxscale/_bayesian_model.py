@@ -6,9 +6,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._likelihood import AbstractLikelihood
 from ._parameterization import Parameterization
 from ._tree import replace_parameters
+from .likelihoods import AbstractLikelihood
 
 
 def bayesian_model(
@@ -21,15 +21,16 @@ def bayesian_model(
     independent: Sequence[str] = (),
     population_scale: float = 1.0,
 ):
-    """A NumPyro model `model(x, y, w, group)` of raw targets `y`; `group` is each row's group index (ignored
-    without groups).
+    """A NumPyro model `model(x, y, w, group, extra)` of raw targets `y`; `group` is each row's group index
+    (ignored without groups), `extra` the likelihood's further columns (a Binomial's trials).
 
     Shared parameters have one value, drawn from their prior. `independent` ones have one per group, each from
     the prior. `pooled` ones have one per group drawn from a population, non-centred: in the parameter's
     unconstrained coordinate (log for a positive one), value_g = loc + scale * offset_g with offset_g ~ N(0, 1);
     `{name}_loc` gets the parameter's prior (in the parameter's own units) and `{name}_scale` a
-    HalfNormal(population_scale). Then the likelihood's noise sites are sampled from its `noise_priors()`, and
-    each row adds its weight times `likelihood.log_prob(location, y, noise)` at the law's `location`.
+    HalfNormal(population_scale). Then the likelihood's free noise sites are sampled from its `noise_priors()`
+    (held ones keep their values), and each row adds its weight times `likelihood.log_prob` at the law's
+    `location`.
     """
     import numpyro
     import numpyro.distributions as dist
@@ -57,7 +58,7 @@ def bayesian_model(
         one_row = lambda v, xi: likelihood.location(replace_parameters(template, v), xi)
         return jax.vmap(one_row, in_axes=(axes, 0))(rows, x)
 
-    def model(x, y, w, group):
+    def model(x, y, w, group, extra):
         values = {name: parameter(name, prior) for name, prior in priors.items()}
         # Parameters held fixed or tied to another are deterministic sites, so every draw reports them.
         for name, role in zip(parameterization.names, parameterization.roles):
@@ -67,7 +68,8 @@ def bayesian_model(
                 values[name] = numpyro.deterministic(name, values[role])
         location = locations(values, x, group)
         noise = {site: numpyro.sample(site, prior) for site, prior in likelihood.noise_priors().items()}
-        numpyro.factor("log_likelihood", jnp.sum(w * likelihood.log_prob(location, y, noise)))
+        noise = {**likelihood.held_noise(), **noise}
+        numpyro.factor("log_likelihood", jnp.sum(w * likelihood.log_prob(location, y, noise, extra)))
 
     return model
 

@@ -17,7 +17,8 @@ from ._constraints import AbstractConstraint, Interval, Positive
 
 
 class Dataset(eqx.Module):
-    """Validated measurements: `inputs` (name -> (n,) array), `target` (n,) and `weights` (n,).
+    """Validated measurements: `inputs` (name -> (n,) array), `target` (n,), `weights` (n,), and `extra`
+    (name -> (n,) array): the further columns an observation model reads, such as a Binomial's trials.
 
     Build one with `Dataset.from_frame`; `fit` does this for you when given a DataFrame. Bootstrap resamples
     are reweightings of the same rows, so they never change a shape and never recompile.
@@ -26,6 +27,7 @@ class Dataset(eqx.Module):
     inputs: dict[str, Float[Array, " n"]]
     target: Float[Array, " n"]
     weights: Float[Array, " n"]
+    extra: dict[str, Float[Array, " n"]] = eqx.field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -42,6 +44,7 @@ class Dataset(eqx.Module):
         positive_target: bool = True,
         dtype=jnp.float64,
         target_support: AbstractConstraint | None = None,
+        observation=None,
     ) -> "Dataset":
         """Reads and validates the law's inputs, the target and the weights from a DataFrame or dict of columns.
 
@@ -55,15 +58,21 @@ class Dataset(eqx.Module):
             dtype: float dtype of the arrays.
             target_support: where the target may lie, as a constraint (`Positive()`, `Interval(0, 1)`,
                 `Real()`), as the loss or likelihood declares it; replaces `positive_target` when given.
+            observation: a loss or likelihood whose `read_target(frame, target)` reads and checks the target
+                and any `extra` columns it needs (a Binomial's trials); replaces the two options above.
         """
         frame = as_frame(data)
         law_type = law if isinstance(law, type) else type(law)
         x = read_inputs(law_type, frame, inputs)
-        y = numeric_column(frame, target, role="target")
-        if target_support is not None:
-            require_support(y, target, target_support)
-        elif positive_target:
-            require_positive(y, target, "the loss takes its logarithm (use loss=js.Squared() to fit raw values)")
+        extra = {}
+        if observation is not None:
+            y, extra = observation.read_target(frame, target)
+        else:
+            y = numeric_column(frame, target, role="target")
+            if target_support is not None:
+                require_support(y, target, target_support)
+            elif positive_target:
+                require_positive(y, target, "the loss takes its logarithm (use loss=js.Squared() to fit raw values)")
         if weights is None:
             w = np.ones(len(frame))
         elif isinstance(weights, str):
@@ -89,6 +98,7 @@ class Dataset(eqx.Module):
             inputs={k: jnp.asarray(v, dtype) for k, v in x.items()},
             target=jnp.asarray(y, dtype),
             weights=jnp.asarray(w, dtype),
+            extra={k: jnp.asarray(v, dtype) for k, v in extra.items()},
         )
 
 
@@ -112,7 +122,13 @@ def read_inputs(law_type, data, inputs: Mapping[str, str] | None = None) -> dict
             )
         values = numeric_column(frame, column, role=f"input {name}")
         if name in positive:
-            require_positive(values, column, f"{law_type.__name__} takes its logarithm")
+            reason = f"{law_type.__name__} takes its logarithm"
+            if law_type.positive_inputs is None:  # the default: every input is logged
+                reason += (
+                    f" (every input, by default: if it takes no log of '{name}', declare "
+                    f"positive_inputs = () on the law, or list only the inputs it does log)"
+                )
+            require_positive(values, column, reason)
         columns[name] = values
     law_type.check_inputs(columns)
     return columns
@@ -178,7 +194,9 @@ def is_count(value, minimum: int = 1) -> bool:
 def require_support(values: np.ndarray, column: str, support: AbstractConstraint) -> None:
     """A ValueError naming the column and the rows outside `support` (a constraint), if there are any."""
     if isinstance(support, Positive):
-        require_positive(values, column, "the loss or likelihood takes its logarithm (for raw values, fit with loss=js.Squared())")
+        require_positive(
+            values, column, "the loss or likelihood takes its logarithm (for raw values, fit with loss=js.Squared() or js.Normal())"
+        )
     elif isinstance(support, Interval):
         bad = np.flatnonzero(~((values > support.lo) & (values < support.hi)))
         if len(bad):

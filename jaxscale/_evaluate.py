@@ -90,6 +90,8 @@ def evaluate(law, data, *, train=None, below: Mapping[str, float] | None = None,
                 f"{len(unfit)} group(s) have held-out rows but no training rows, e.g. {group_key(unfit[0], by)!r}: "
                 f"drop them or move some of their rows into training."
             )
+    if "shared" in fit_options:
+        raise ValueError("evaluate scores separate fits per group; shared= (one joint fit) is not supported here: drop it.")
     fits = fit(law, frame[mask], target=target, by=by or None, **fit_options)
     held_out = frame[~mask]
     predictions = held_out.assign(prediction=fits.predict(held_out, fit_options.get("inputs")))

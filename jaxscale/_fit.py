@@ -23,6 +23,8 @@ from ._parameterization import Parameterization
 from ._progress import progress_bar, report_progress
 from ._results import RESULTS, FitError, warn
 from ._sharding import padded_size
+from ._shared_fit import fit_shared
+from ._shared_fit_result import SharedFitResult
 from ._starts import sobol_per_group
 from ._threads import map_on_cores
 from ._tree import replace_parameters
@@ -53,7 +55,8 @@ def fit(
     progress: bool = False,
     by: str | Sequence[str] | None = None,
     multistart: MultiStart | None = None,
-) -> FitResult | GroupedFitResult:
+    shared: str | Sequence[str] | None = None,
+) -> FitResult | GroupedFitResult | SharedFitResult:
     """Fits `law` to `data` from many starting points at once.
 
     Every start is screened with one evaluation of the objective; the `n_refine` best are refined together by
@@ -69,7 +72,8 @@ def fit(
         loss: the objective (default `LogHuber(1e-3)`, summed over points as in Hoffmann et al. and Epoch AI).
         starts: a batch of laws (e.g. `js.starts.hoffmann_grid()`, `js.starts.sobol(law, 4096)`), a dict of
             parameter arrays, or None for the law's default starts.
-        solver: the local solver (default `GaussNewton()`; or `DampedNewton()`, `OptaxSolver(optax.lbfgs())`, ...).
+        solver: the local solver; by default `GaussNewton()` for a loss with residuals and `DampedNewton()` for a
+            likelihood (see `js.MultiStart`); or `OptaxSolver(optax.lbfgs())`, ...
         n_refine: how many of the best-screened starts to refine (default 16).
         bounds: per-parameter `(lo, hi)` that replace the parameter's constraint for this fit.
         fixed: parameter -> value held during the fit (e.g. `{"E": 1.69}` from a larger study); it is not
@@ -85,10 +89,15 @@ def fit(
             compiled program (groups of different sizes are padded with zero-weight rows).
         multistart: a `js.MultiStart` holding solver, n_refine, stop_when_agreed and agree_rtol at once; the
             four keywords are shorthand for it (give one or the other).
+        shared: with `by`, parameters (e.g. `["E"]`) that take one value for all groups while every other
+            parameter has one per group: one joint fit of all groups' rows (their objectives summed), one
+            compiled program, not one fit per group. A shared parameter may not also be fixed or tied.
 
     Returns:
         A `FitResult` (`result.law` is the fitted law), or with `by` a `GroupedFitResult` (one fit per group;
-        `to_frame()` has one row per group, `result[key]` is a group's `FitResult`).
+        `to_frame()` has one row per group, `result[key]` is a group's `FitResult`), or with `by` and `shared`
+        a `SharedFitResult` (one joint fit: `result[key]` is a group's law, `to_frame()` one row per group,
+        `objective` the joint objective).
 
     >>> import jaxscale as js
     >>> df = js.datasets.load("chinchilla", subset="epoch")
@@ -97,10 +106,15 @@ def fit(
     (0.3473, 0.3672)
     """
     template = resolve(law)
-    parameterization = Parameterization(template, bounds, fixed, tied)
     multistart = _multistart(multistart, solver, n_refine, stop_when_agreed, agree_rtol)
     multistart.check(loss)
+    parameterization = Parameterization(template, bounds, fixed, tied, noise=loss.noise_parameters())
     dtype = _check_dtype(dtype)
+    if shared is not None:  # one joint fit of all groups; it warns about its own problems
+        return fit_shared(
+            template, parameterization, data, by, shared, target=target, inputs=inputs, weights=weights, loss=loss,
+            starts=starts, bounds=bounds, fixed=fixed, tied=tied, multistart=multistart, dtype=dtype, progress=progress,
+        )
     if by is not None:
         if progress:
             raise ValueError("progress=True shows one fit's refinement; with by=, the groups' buckets run side by side: drop progress.")
@@ -135,10 +149,10 @@ def _check_dtype(dtype):
 
 def _fit_one(template, parameterization, data, target, inputs, weights, loss, starts, multistart, dtype, progress) -> FitResult:
     dataset = _resolve_data(data, template, target, inputs, weights, loss, dtype, parameterization.size)
-    z_starts = starting_points(starts, template, parameterization, dataset, dtype)
+    z_starts = starting_points(starts, template, parameterization, dataset, dtype, loss)
     n_refine = min(multistart.n_refine, z_starts.shape[0])
     began = time.perf_counter()
-    max_steps = multistart.solver.max_steps
+    max_steps = multistart.solver_for(loss).max_steps
     with compile_timer() as compiling, progress_bar(progress, max_steps, f"refining {n_refine} restarts"):
         screened, chosen, minimum = multistart.run(parameterization, loss, dataset, z_starts, report_progress if progress else None)
         jax.block_until_ready(minimum)
@@ -164,9 +178,9 @@ def _fit_groups(template, parameterization, data, by, target, inputs, weights, l
         frame = frame.assign(_weight=np.asarray(weights, dtype=float))
         weights = "_weight"
     keys, group_rows = groups_of(frame, by)
-    dataset = Dataset.from_frame(frame, template, target=target, inputs=inputs, weights=weights, target_support=loss.target_support, dtype=dtype)
+    dataset = Dataset.from_frame(frame, template, target=target, inputs=inputs, weights=weights, observation=loss, dtype=dtype)
     _check_group_sizes(np.asarray(dataset.weights), keys, group_rows, by, parameterization, template)
-    z_starts = _group_starts(starts, template, parameterization, dataset, group_rows, dtype)
+    z_starts = _group_starts(starts, template, parameterization, dataset, group_rows, dtype, loss)
 
     def run(members):
         n_batch = padded_size(len(members))
@@ -191,24 +205,31 @@ def _fit_groups(template, parameterization, data, by, target, inputs, weights, l
     )
 
 
-def starting_points(starts, template, parameterization, dataset, dtype) -> jax.Array:
-    """The starts as unconstrained rows (starts, p), refusing a set with no usable start."""
+def starting_points(starts, template, parameterization, dataset, dtype, loss) -> jax.Array:
+    """The starts as unconstrained rows (starts, p), refusing a set with no usable start; the loss's own
+    parameters, if any, start where `loss.noise_starts` puts them."""
     start_laws = _resolve_starts(starts, template, dataset)
-    z_starts = parameterization.batch_to_unconstrained(start_laws, clip=True).astype(dtype)
+    noise = _noise_starts(loss, dataset)
+    z_starts = parameterization.batch_to_unconstrained(start_laws, clip=True, noise=noise).astype(dtype)
     n_bad = int(jnp.sum(~jnp.all(jnp.isfinite(z_starts), axis=1)))
     if n_bad == z_starts.shape[0]:
         raise ValueError(f"all {n_bad} starting points are NaN/inf or outside the parameters' constraints: check `starts`.")
     return z_starts
 
 
+def _noise_starts(loss, dataset) -> dict:
+    return loss.noise_starts(np.asarray(dataset.target), {k: np.asarray(v) for k, v in dataset.extra.items()}, np.asarray(dataset.weights))
+
+
 def _resolve_data(data, template, target, inputs, weights, loss, dtype, n_params) -> Dataset:
     if not isinstance(data, Dataset):
-        return Dataset.from_frame(
-            data, template, target=target, inputs=inputs, weights=weights, target_support=loss.target_support, dtype=dtype
-        )
+        return Dataset.from_frame(data, template, target=target, inputs=inputs, weights=weights, observation=loss, dtype=dtype)
     missing = sorted(set(template.inputs) - set(data.inputs))
     if missing:
         raise ValueError(f"the Dataset lacks inputs {missing} that {type(template).__name__} needs.")
+    missing = sorted(set(loss.extra_names) - set(data.extra))
+    if missing:
+        raise ValueError(f"the Dataset lacks the extra columns {missing} that {type(loss).__name__} reads: build it with Dataset.from_frame(..., observation=loss).")
     if data.n_rows < n_params:
         raise ValueError(f"only {data.n_rows} rows but {type(template).__name__} has {n_params} parameters.")
     return jax.tree_util.tree_map(lambda a: a.astype(dtype), data)
@@ -243,11 +264,11 @@ def _check_group_sizes(w, keys, group_rows, by, parameterization, template) -> N
             )
 
 
-def _group_starts(starts, template, parameterization, dataset, group_rows, dtype) -> np.ndarray:
+def _group_starts(starts, template, parameterization, dataset, group_rows, dtype, loss) -> np.ndarray:
     """Unconstrained starts per group, (groups, starts, p): the user's starts for every group, else each
     group's default starts (one Sobol sample, scaled to each group's data, for laws that draw them so)."""
     if starts is not None:
-        z = np.asarray(starting_points(starts, template, parameterization, dataset, dtype))
+        z = np.asarray(starting_points(starts, template, parameterization, dataset, dtype, loss))
         return np.broadcast_to(z, (len(group_rows),) + z.shape)
     x, y = {k: np.asarray(v) for k, v in dataset.inputs.items()}, np.asarray(dataset.target)
     data_of = lambda rows: (y[rows], {k: v[rows] for k, v in x.items()})
@@ -256,7 +277,8 @@ def _group_starts(starts, template, parameterization, dataset, group_rows, dtype
     else:  # a law with its own way of choosing starts
         per_group = [template.default_starts(*data_of(rows)) for rows in group_rows]
         laws = jax.tree_util.tree_map(lambda *a: jnp.concatenate(a), *per_group)
-    z = np.asarray(parameterization.batch_to_unconstrained(laws, clip=True).astype(dtype)).reshape(len(group_rows), -1, parameterization.size)
+    z = np.asarray(parameterization.batch_to_unconstrained(laws, clip=True, noise=_noise_starts(loss, dataset)).astype(dtype))
+    z = z.reshape(len(group_rows), -1, parameterization.size)
     usable = np.any(np.all(np.isfinite(z), axis=2), axis=1)
     if not usable.all():
         raise ValueError(f"{int(np.sum(~usable))} group(s) have no finite starting point inside the parameters' constraints: pass `starts`.")

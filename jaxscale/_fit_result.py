@@ -55,7 +55,14 @@ class AbstractFitResult(eqx.Module):
         return int(self.end_z.shape[-2])
 
     def _best(self) -> np.ndarray:
-        return np.argmin(np.asarray(self.end_objective), axis=-1)
+        """The restart with the lowest objective; among those within `agree_rtol` of it, a converged one first
+        (a restart stopped early once others agreed may sit a rounding error below them)."""
+        values = np.asarray(self.end_objective)
+        lowest = np.min(values, axis=-1, keepdims=True)
+        tied = values <= lowest + self.agree_rtol * np.abs(lowest)
+        converged = np.asarray(self.status) == RESULTS.converged
+        rank = np.where(tied & converged, 0, np.where(tied, 1, 2))
+        return np.lexsort((values, rank), axis=-1)[..., 0]
 
     def _best_z(self) -> np.ndarray:
         """The best restart's unconstrained point, (..., p)."""
@@ -179,6 +186,25 @@ class FitResult(AbstractFitResult):
     @property
     def law(self) -> AbstractLaw:
         return self.parameterization.to_law(jnp.asarray(self._best_z()))
+
+    @property
+    def noise(self) -> dict[str, float]:
+        """The fitted values of the loss's own free parameters (a likelihood's sigma, concentration, ...)."""
+        natural = dict(zip(self.parameterization.flat_names(), self.natural(self._best_z()[None])[0]))
+        return {name: float(natural[name]) for name in self.parameterization.noise_names}
+
+    @property
+    def fitted_loss(self) -> AbstractLoss:
+        """The loss with its own fitted parameters in place (for a likelihood: `sample`, `residuals`, ...)."""
+        return self.parameterization.to_loss(jnp.asarray(self._best_z()), self.loss)
+
+    def residuals(self, kind: str = "pearson") -> np.ndarray:
+        """Per-row residuals at the fit: for a likelihood "pearson" ((y - mean) / sd) or "deviance"; for a
+        residual loss its own residuals (log prediction - log target for the log losses; `kind` unused)."""
+        loss = self.fitted_loss
+        if hasattr(loss, "pearson"):
+            return np.asarray(loss.residuals(self.law, self.dataset, kind))
+        return np.asarray(loss.residuals(self.law, self.dataset))
 
     def status_counts(self) -> dict[str, int]:
         """How many refined restarts ended in each status."""

@@ -13,13 +13,13 @@ from ._bayesian_model import bayesian_model, resolve_priors, site_names
 from ._dataset import Dataset, as_frame
 from ._fit import fit
 from ._groups import by_columns, groups_of, row_groups
-from ._likelihood import AbstractLikelihood, resolve_likelihood
 from ._nuts import inverse_hessian, run_nuts
 from ._parameterization import Parameterization
 from ._posterior import Posterior
 from ._results import FitError, FitWarning, warn
 from ._tree import replace_parameters
 from .laws import resolve
+from .likelihoods import AbstractLikelihood, resolve_likelihood
 from .solvers import DampedNewton, minimize_batch
 
 
@@ -120,17 +120,17 @@ def infer(
     if held or sources:
         raise ValueError(f"{held + sources} are fixed, tied or tied to: they cannot also vary by group; untie them or leave them shared.")
     _check_noise_sites(likelihood, parameterization, pooled)
-    dataset = Dataset.from_frame(frame, template, target=target, inputs=inputs, weights=weights, target_support=likelihood.target_support)
+    dataset = Dataset.from_frame(frame, template, target=target, inputs=inputs, weights=weights, observation=likelihood)
     groups, group = _group_index(frame, by)
     grouped = bool(pooled or independent)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitWarning)  # only a starting point; the posterior speaks for itself
-        start = fit(template, dataset, loss=likelihood.point_loss, fixed=fixed, tied=tied)
+        start = fit(template, dataset, loss=likelihood.point_loss(), fixed=fixed, tied=tied)
         held_options = {"fixed": fixed, "tied": tied}
-        per_group = _per_group_fits(template, frame, by, target, inputs, weights, likelihood.point_loss, held_options) if grouped else None
+        per_group = _per_group_fits(template, frame, by, target, inputs, weights, likelihood.point_loss(), held_options) if grouped else None
     model = bayesian_model(template, parameterization, priors, likelihood, len(groups), pooled, independent, population_scale)
-    model_args = (dataset.inputs, dataset.target, dataset.weights, jnp.asarray(group))
+    model_args = (dataset.inputs, dataset.target, dataset.weights, jnp.asarray(group), dataset.extra)
     init_values = _initial_values(start, per_group, len(groups), group, dataset, parameterization, likelihood, pooled, independent)
 
     began = time.perf_counter()
@@ -232,7 +232,9 @@ def _initial_values(start, per_group, num_groups, group, dataset, parameterizati
     else:  # each row at its own group's fitted law
         row_laws = replace_parameters(per_group.law, {name: getattr(per_group.law, name)[group] for name in parameterization.names})
         location = jax.vmap(likelihood.location)(row_laws, dataset.inputs)
-    values = {site: jnp.asarray(value) for site, value in likelihood.initial_noise(location, dataset.target, dataset.weights).items()}
+    # A point fit of the likelihood itself fitted its noise too; one of a residual loss leaves it to `initial_noise`.
+    noise = {**likelihood.initial_noise(location, dataset.target, dataset.weights, dataset.extra), **start.noise}
+    values = {site: jnp.asarray(noise[site]) for site in likelihood.noise_priors()}
     for name, shape, constraint, role in zip(parameterization.names, parameterization.shapes, parameterization.constraints, parameterization.roles):
         if role != "free":  # deterministic sites: nothing to start
             continue

@@ -87,7 +87,14 @@ class AbstractLaw(eqx.Module):
         return cls(**{n: cls.constraints[n].constrain(jnp.zeros(())) for n in cls.parameter_names()})
 
     def start_ranges(self, target: np.ndarray, inputs: Mapping[str, np.ndarray]) -> dict[str, tuple[float, float]]:
-        """Ranges (natural units) that default starting points are drawn from; data-aware laws override this."""
+        """Ranges (natural units) that default starting points are drawn from; data-aware laws override this.
+
+        By default: an interval parameter over its whole interval, a positive one over (1e-3, 1e3) (sampled
+        log-uniformly), and a real one over (-s, s), where s is twice the largest magnitude in the data, the
+        target or an input as the law reads it (its log where the law takes one), and at least 10. A real
+        parameter is most often an offset or a location on one of those scales (a midpoint in log C near 50),
+        which a fixed (-10, 10) would miss.
+        """
         ranges = {}
         for name, constraint in self.constraints.items():
             if isinstance(constraint, Interval):
@@ -95,7 +102,8 @@ class AbstractLaw(eqx.Module):
             elif isinstance(constraint, Positive):
                 ranges[name] = (1e-3, 1e3)
             else:
-                ranges[name] = (-10.0, 10.0)
+                scale = _data_scale(type(self), target, inputs)
+                ranges[name] = (-scale, scale)
         return ranges
 
     def default_starts(self, target: np.ndarray, inputs: Mapping[str, np.ndarray]) -> "AbstractLaw":
@@ -134,6 +142,15 @@ class AbstractLaw(eqx.Module):
         if law.batch_shape:
             return np.asarray(jax.vmap(lambda member: member(x))(law))
         return np.asarray(law(x))
+
+
+def _data_scale(law_type: type[AbstractLaw], target: np.ndarray, inputs: Mapping[str, np.ndarray]) -> float:
+    """Twice the largest magnitude of the target and the inputs (logged where the law logs them), at least 10."""
+    logged = set(law_type.input_names_needing_positive())
+    columns = [np.asarray(target, float)]
+    with np.errstate(divide="ignore", invalid="ignore"):  # a value <= 0 where a log is taken is dropped below
+        columns += [np.log(np.asarray(inputs[n], float)) if n in logged else np.asarray(inputs[n], float) for n in law_type.inputs if n in inputs]
+    return max([10.0] + [2.0 * float(np.max(np.abs(c[np.isfinite(c)]), initial=0.0)) for c in columns])
 
 
 def _scalar_view(law: AbstractLaw) -> dict[str, Array]:

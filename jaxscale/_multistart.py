@@ -14,14 +14,17 @@ from ._dataset import is_count
 from ._objective import Objective
 from ._sharding import on_each_device, shard_batch
 from .losses import AbstractLoss, AbstractResidualLoss
-from .solvers import AbstractSolver, GaussNewton, minimize_groups
+from .solvers import AbstractSolver, DampedNewton, GaussNewton, minimize_groups
 
 
 class MultiStart(eqx.Module):
     """Many starts, one answer: what `fit`, `bootstrap` and `evaluate` pass down to the engine.
 
     Args:
-        solver: the local solver each refined start runs (default `GaussNewton()`).
+        solver: the local solver each refined start runs. None (the default) chooses by the loss, as Lineax's
+            `AutoLinearSolver` chooses by the operator: `GaussNewton()` (iteratively reweighted Gauss-Newton)
+            for a loss with residual structure (`LogHuber`, `LogSquared`, `Squared`), `DampedNewton()` (exact
+            Hessian, Levenberg-Marquardt damping) for any other, such as a likelihood's negative log-likelihood.
         n_refine: how many of the best-screened starts are refined.
         stop_when_agreed: once this many converged restarts agree on the lowest objective and none still
             running is below it, the rest stop (status "stopped_early"); None runs every restart to its end.
@@ -34,13 +37,13 @@ class MultiStart(eqx.Module):
     8
     """
 
-    solver: AbstractSolver = GaussNewton()
+    solver: AbstractSolver | None = None
     n_refine: int = 16
     stop_when_agreed: int | None = 3
     agree_rtol: float = 1e-6
 
     def __check_init__(self):
-        if not isinstance(self.solver, AbstractSolver):
+        if not (self.solver is None or isinstance(self.solver, AbstractSolver)):
             raise TypeError(f"solver must be a jaxscale solver such as js.solvers.GaussNewton(), got {type(self.solver).__name__}.")
         if not is_count(self.n_refine):
             raise ValueError(f"n_refine must be a positive integer, got {self.n_refine!r}.")
@@ -51,13 +54,23 @@ class MultiStart(eqx.Module):
 
     def check(self, loss: AbstractLoss) -> None:
         """Refuses, before anything compiles, a loss the solver cannot use."""
+        if isinstance(loss, type) and issubclass(loss, AbstractLoss):
+            raise TypeError(f"loss must be an instance: pass {loss.__name__}(...), not the class.")
         if not isinstance(loss, AbstractLoss):
             raise TypeError(f"loss must be a jaxscale loss such as js.LogHuber(1e-3), got {type(loss).__name__}.")
-        if self.solver.requires_residuals and not isinstance(loss, AbstractResidualLoss):
+        solver = self.solver_for(loss)
+        if solver.requires_residuals and not isinstance(loss, AbstractResidualLoss):
             raise ValueError(
-                f"{type(self.solver).__name__} needs a loss with residual structure (js.LogHuber, js.LogSquared, js.Squared), "
-                f"but got {type(loss).__name__}: pass solver=js.solvers.DampedNewton() or an OptaxSolver."
+                f"{type(solver).__name__} needs a loss with residual structure (js.LogHuber, js.LogSquared, js.Squared), "
+                f"but got {type(loss).__name__}: pass solver=js.solvers.DampedNewton(), an OptaxSolver, or no solver "
+                f"(the default chooses DampedNewton for it)."
             )
+
+    def solver_for(self, loss: AbstractLoss) -> AbstractSolver:
+        """The solver given, or the one the loss calls for: GaussNewton on residuals, DampedNewton otherwise."""
+        if self.solver is not None:
+            return self.solver
+        return GaussNewton() if isinstance(loss, AbstractResidualLoss) else DampedNewton()
 
     @eqx.filter_jit
     def run(self, parameterization, loss, dataset, z_starts, on_progress=None):
@@ -88,7 +101,7 @@ class MultiStart(eqx.Module):
         screened, chosen = jax.vmap(lambda d, z: _screen(objective_of(d), z, n_refine), in_axes=(data_axes, 0))(datasets, z_starts)
         z_chosen = jnp.take_along_axis(z_starts, chosen[..., None], axis=1)
         minimum = minimize_groups(
-            self.solver, objective_of, datasets, data_axes, z_chosen, on_progress, self.stop_when_agreed, self.agree_rtol
+            self.solver_for(loss), objective_of, datasets, data_axes, z_chosen, on_progress, self.stop_when_agreed, self.agree_rtol
         )
         return screened, chosen, minimum
 

@@ -11,7 +11,8 @@ from .losses import AbstractLoss
 
 
 class Objective(eqx.Module):
-    """loss(law(z), data) for a flat unconstrained parameter vector `z`.
+    """loss(law(z), data) for a flat unconstrained parameter vector `z` (whose tail holds the loss's own
+    parameters, if it has any).
 
     Callable like any scalar function (what gradient and Newton solvers need); it also exposes the residual
     structure, so `gauss_newton` can build a positive semi-definite curvature from first derivatives only.
@@ -22,7 +23,8 @@ class Objective(eqx.Module):
     data: Dataset
 
     def __call__(self, z: Float[Array, " p"]) -> Float[Array, ""]:
-        return self.loss(self.parameterization.to_law(z), self.data)
+        loss = self.parameterization.to_loss(z, self.loss)
+        return loss(self.parameterization.to_law(z), self.data)
 
     def residuals(self, z: Float[Array, " p"]) -> Float[Array, " n"]:
         return self.loss.residuals(self.parameterization.to_law(z), self.data)

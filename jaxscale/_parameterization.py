@@ -2,7 +2,7 @@
 
 Only the free parameters are in the vector: a parameter held `fixed` keeps its value, and one `tied` to
 another takes that parameter's value, so a fit of Chinchilla with `tied={"beta": "alpha"}` searches four
-coordinates, not five.
+coordinates, not five. A loss's own free parameters (a likelihood's noise scale, say) come last.
 """
 
 import math
@@ -24,12 +24,15 @@ class Parameterization(eqx.Module):
 
     `template` fixes the law's class, every parameter's shape and the values of the `fixed` ones;
     `constraints` (the law's own, with any per-fit `bounds` swapped in) fix how each parameter maps to the real
-    line. `names`, `shapes` and `constraints` list every parameter; `roles` says of each whether it is "free",
-    "fixed" or tied to another (the other's name). `size` counts the free entries (the length of `z`);
-    `flat_names()` and `natural_rows` report every parameter, fixed and tied ones included.
+    line. `noise` names the loss's own free parameters (`loss.noise_parameters()`) and their constraints; they
+    follow the law's in the vector, and `to_loss` puts them into the loss. `names`, `shapes` and `constraints`
+    list every parameter, the law's then the loss's; `roles` says of each whether it is "free", "fixed" or tied
+    to another (the other's name). `size` counts the free entries (the length of `z`); `flat_names()` and
+    `natural_rows` report every parameter, fixed and tied ones included.
     """
 
     template: AbstractLaw
+    law_names: tuple[str, ...] = eqx.field(static=True)
     names: tuple[str, ...] = eqx.field(static=True)
     shapes: tuple[tuple[int, ...], ...] = eqx.field(static=True)
     constraints: tuple[AbstractConstraint, ...] = eqx.field(static=True)
@@ -41,14 +44,21 @@ class Parameterization(eqx.Module):
         bounds: Mapping[str, tuple[float, float]] | None = None,
         fixed: Mapping[str, object] | None = None,
         tied: Mapping[str, str] | None = None,
+        noise: Mapping[str, AbstractConstraint] | None = None,
     ):
         law_type = type(template)
         names = law_type.parameter_names()
-        bounds, fixed, tied = dict(bounds or {}), dict(fixed or {}), dict(tied or {})
+        bounds, fixed, tied, noise = dict(bounds or {}), dict(fixed or {}), dict(tied or {}), dict(noise or {})
         for option, given in (("bounds", bounds), ("fixed", fixed), ("tied", tied)):
             unknown = sorted(set(given) - set(names))
             if unknown:
-                raise ValueError(f"{option} names {unknown}, which are not parameters of {law_type.__name__}; they are {list(names)}.")
+                hint = ""
+                if set(unknown) & set(noise):
+                    hint = f" {sorted(set(unknown) & set(noise))} belong to the likelihood: give its value there instead, e.g. js.StudentT(nu=4.0)."
+                raise ValueError(f"{option} names {unknown}, which are not parameters of {law_type.__name__}; they are {list(names)}.{hint}")
+        clash = sorted(set(noise) & set(names))
+        if clash:
+            raise ValueError(f"the loss's own parameters {clash} have the names of parameters of {law_type.__name__}: rename them in the loss.")
         constraints = {}
         for name in names:
             if name in bounds:
@@ -62,10 +72,11 @@ class Parameterization(eqx.Module):
         if len(fixed) + len(tied) == len(names):
             raise ValueError(f"every parameter of {law_type.__name__} is fixed or tied: leave at least one free to fit.")
         self.template = replace_parameters(jax.tree_util.tree_map(jnp.asarray, template), values)
-        self.names = names
-        self.shapes = tuple(shapes[n] for n in names)
-        self.constraints = tuple(constraints[n] for n in names)
-        self.roles = tuple("fixed" if n in fixed else tied.get(n, "free") for n in names)
+        self.law_names = names
+        self.names = names + tuple(noise)
+        self.shapes = tuple(shapes[n] for n in names) + ((),) * len(noise)
+        self.constraints = tuple(constraints[n] for n in names) + tuple(noise.values())
+        self.roles = tuple("fixed" if n in fixed else tied.get(n, "free") for n in names) + ("free",) * len(noise)
 
     @property
     def size(self) -> int:
@@ -83,41 +94,66 @@ class Parameterization(eqx.Module):
         """The role of each entry of `flat_names()`: "free", "fixed" or the name of the parameter it is tied to."""
         return [role for shape, role in zip(self.shapes, self.roles) for _ in range(math.prod(shape))]
 
-    def to_law(self, z: Float[Array, " p"]) -> AbstractLaw:
-        """Unconstrained vector of the free parameters -> law (vmap it for a batch)."""
+    @property
+    def noise_names(self) -> tuple[str, ...]:
+        """The loss's own free parameters, after the law's."""
+        return self.names[len(self.law_names) :]
+
+    def values(self, z: Float[Array, " p"]) -> dict[str, Array]:
+        """Unconstrained vector of the free parameters -> every parameter's natural value (fixed and tied too)."""
         values, offset = {}, 0
         for name, shape, constraint, role in zip(self.names, self.shapes, self.constraints, self.roles):
             if role == "free":
                 size = math.prod(shape)
                 values[name] = constraint.constrain(z[offset : offset + size].reshape(shape))
                 offset += size
+            elif role == "fixed":  # in the dtype of the fit (a float32 fit must not meet a float64 constant)
+                values[name] = jnp.asarray(getattr(self.template, name), z.dtype)
         for name, role in zip(self.names, self.roles):
             if role not in ("free", "fixed"):
                 values[name] = values[role]
-        return replace_parameters(self.template, values)
+        return values
+
+    def to_law(self, z: Float[Array, " p"]) -> AbstractLaw:
+        """Unconstrained vector of the free parameters -> law (vmap it for a batch)."""
+        values = self.values(z)
+        return replace_parameters(self.template, {name: values[name] for name in self.law_names})
+
+    def to_loss(self, z: Float[Array, " p"], loss):
+        """The loss with its own free parameters (the tail of `z`) in place; the loss itself if it has none."""
+        if not self.noise_names:
+            return loss
+        values = self.values(z)
+        return loss.with_noise({name: values[name] for name in self.noise_names})
 
     @eqx.filter_jit
     def natural_rows(self, z: Float[Array, "n p"]) -> Float[Array, "n q"]:
         """Unconstrained rows -> rows of natural values of every parameter, in the order of `flat_names()`."""
-        laws = jax.vmap(self.to_law)(z)
+        values = jax.vmap(self.values)(z)
         # vmap gives fixed parameters, which do not depend on z, the batch axis too.
-        return jnp.concatenate([jnp.reshape(getattr(laws, n), (z.shape[0], -1)) for n in self.names], axis=1)
+        return jnp.concatenate([jnp.reshape(values[n], (z.shape[0], -1)) for n in self.names], axis=1)
 
-    def to_unconstrained(self, law: AbstractLaw, clip: bool = False) -> Float[Array, " p"]:
-        """Law -> unconstrained vector of its free parameters; `clip` first moves values on a boundary just inside it."""
+    def to_unconstrained(self, law: AbstractLaw, clip: bool = False, noise: Mapping[str, float] | None = None) -> Float[Array, " p"]:
+        """Law (and the loss's own parameters' values, `noise`) -> unconstrained vector of the free parameters;
+        `clip` first moves values on a boundary just inside it."""
+        noise = dict(noise or {})
+        missing = sorted(set(self.noise_names) - set(noise))
+        if missing:
+            raise ValueError(f"starting values for the loss's own parameters {missing} are needed.")
         parts = []
         for name, constraint, role in zip(self.names, self.constraints, self.roles):
             if role != "free":
                 continue
-            value = jnp.asarray(getattr(law, name))
+            value = jnp.asarray(noise[name] if name in self.noise_names else getattr(law, name))
             if clip:
                 value = constraint.clip(value)
             parts.append(jnp.ravel(constraint.unconstrain(value)))
         return jnp.concatenate(parts)
 
     @eqx.filter_jit
-    def batch_to_unconstrained(self, laws: AbstractLaw, clip: bool = False) -> Float[Array, "batch p"]:
-        return jax.vmap(lambda law: self.to_unconstrained(law, clip))(laws)
+    def batch_to_unconstrained(self, laws: AbstractLaw, clip: bool = False, noise: Mapping[str, float] | None = None) -> Float[Array, "batch p"]:
+        """`to_unconstrained` for a batch of laws, each with the same `noise` values."""
+        return jax.vmap(lambda law: self.to_unconstrained(law, clip, noise))(laws)
 
 
 def _pair(bound, name: str) -> tuple[float, float]:

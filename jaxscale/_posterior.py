@@ -11,10 +11,10 @@ from ._dataset import as_frame, read_inputs
 from ._fit_result import FitResult
 from ._groups import by_columns, row_groups
 from ._law import AbstractLaw
-from ._likelihood import AbstractLikelihood
 from ._parameterization import Parameterization
 from ._results import warn
 from ._tree import replace_parameters
+from .likelihoods import AbstractLikelihood
 
 
 class Posterior(eqx.Module):
@@ -118,7 +118,8 @@ class Posterior(eqx.Module):
         Without `include_noise` the band is that of the law's prediction; with it, each draw adds its own
         observation noise (the likelihood's `sample` with the draw's noise sites), so the band is where a new
         measurement falls. With groups, `data` needs the `by` column(s) too, and each row is predicted by its
-        own group's law. `inputs` maps the law's input names to column names where they differ.
+        own group's law. `inputs` maps the law's input names to column names where they differ. A likelihood
+        with further columns (a Binomial's trials column) reads them from `data` too.
         """
         frame = as_frame(data)
         x = {name: jnp.asarray(values) for name, values in read_inputs(type(self.laws), frame, inputs).items()}
@@ -129,12 +130,13 @@ class Posterior(eqx.Module):
             location = jax.vmap(lambda law: jax.vmap(location_of)(law, x))(laws)
         else:
             location = jax.vmap(lambda law: location_of(law, x))(self.laws)
+        extra = {k: jnp.asarray(v) for k, v in self.likelihood.read_extra(frame).items()}
         if include_noise:
             # One value per draw of each noise site, as a column that broadcasts over the rows.
             noise = {site: jnp.asarray(self.samples[site].reshape(-1))[:, None] for site in self.likelihood.noise_priors()}
-            values = self.likelihood.sample(jax.random.key(seed), location, noise)
+            values = self.likelihood.sample(jax.random.key(seed), location, {**self.likelihood.held_noise(), **noise}, extra)
         else:
-            values = self.likelihood.to_target(location)
+            values = self.likelihood.to_target(location, extra)
         values = np.asarray(values)
         return pd.DataFrame({f"q{q:g}": np.quantile(values, q, axis=0) for q in quantiles})
 

@@ -12,8 +12,8 @@ import warnings
 
 
 def main(argv=None) -> int:
-    from ._likelihood import LIKELIHOODS
     from .laws import BY_NAME
+    from .likelihoods import LIKELIHOODS
 
     parser = argparse.ArgumentParser(prog="jaxscale", description="Fit, quantify and act on scaling laws.")
     commands = parser.add_subparsers(dest="command", required=True)

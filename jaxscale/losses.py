@@ -11,10 +11,11 @@ from typing import ClassVar
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array
 
 from ._constraints import AbstractConstraint, Positive, Real
-from ._dataset import Dataset
+from ._dataset import Dataset, numeric_column, require_support
 from ._law import AbstractLaw
 
 
@@ -22,16 +23,41 @@ class AbstractLoss(eqx.Module):
     """A fitting objective: a scalar function of a law and the data, minimised by `fit`.
 
     `target_support` says where the target may lie (a constraint: `Positive()` for a loss that takes its log,
-    `Real()` for raw values); `fit` checks the target column against it before compiling. A loss without
-    residual structure (a negative log-likelihood, say) subclasses this directly and needs a solver that
-    works on any scalar function (`DampedNewton`, `OptaxSolver`); `fit` refuses `GaussNewton` for it.
+    `Real()` for raw values); `fit` checks the target column against it before compiling (`read_target`). A
+    loss without residual structure (a negative log-likelihood, say) subclasses this directly; `fit` then
+    picks `DampedNewton` for it, and refuses `GaussNewton`, which needs residuals.
+
+    A loss may have parameters of its own, fitted alongside the law's (a likelihood's noise scale):
+    `noise_parameters()` names the free ones and their constraints, and `with_noise(values)` is the loss with
+    those values in place. Plain losses have none.
     """
 
     target_support: ClassVar[AbstractConstraint]
+    # The `Dataset.extra` entries the loss reads (a Binomial's "trials"); `read_target` fills them.
+    extra_names: ClassVar[tuple[str, ...]] = ()
 
     @abc.abstractmethod
     def __call__(self, law: AbstractLaw, data: Dataset) -> Array:
         """The objective value (a scalar) of `law` on `data`."""
+
+    def read_target(self, frame, target: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The target column of a DataFrame, checked against `target_support`, and the extra columns the
+        loss reads (none here; a Binomial's trials): a ValueError naming the column and the fix otherwise."""
+        y = numeric_column(frame, target, role="target")
+        require_support(y, target, self.target_support)
+        return y, {}
+
+    def noise_starts(self, target: np.ndarray, extra: dict[str, np.ndarray], weights: np.ndarray) -> dict[str, float]:
+        """Starting values of the free parameters of `noise_parameters()`, from the data; none for plain losses."""
+        return {}
+
+    def noise_parameters(self) -> dict[str, AbstractConstraint]:
+        """The loss's own free parameters (name -> constraint), fitted with the law's; none for plain losses."""
+        return {}
+
+    def with_noise(self, values) -> "AbstractLoss":
+        """The loss with its own parameters set to `values` (name -> value)."""
+        return self
 
 
 class AbstractResidualLoss(AbstractLoss):

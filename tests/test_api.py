@@ -9,15 +9,21 @@ import jaxscale as js
 
 PUBLIC = {
     "jaxscale": [
-        "AbstractConstraint", "AbstractFitResult", "AbstractLaw", "AbstractLikelihood", "AbstractLogLaw", "Allocation",
-        "BootstrapResult", "BrokenPowerLaw", "Chinchilla", "Dataset", "Extrapolation", "FitError", "FitResult", "FitWarning",
-        "GroupedFitResult", "Interval", "Kaplan", "LogHuber", "LogNormal", "LogSquared", "LogStudentT", "MultiStart",
-        "Positive", "Posterior", "PowerLaw", "RESULTS", "Real", "Squared", "allocate", "bootstrap", "datasets", "evaluate",
-        "fit", "infer", "isoflop", "laws", "losses", "problems", "sensitivities", "solvers", "starts",
+        "AbstractBoundedLaw", "AbstractConstraint", "AbstractFitResult", "AbstractLaw", "AbstractLikelihood", "AbstractLogLaw", "Allocation",
+        "Bernoulli", "Beta", "BetaBinomial", "Binomial", "BootstrapResult", "BrokenPowerLaw", "Chinchilla", "Dataset",
+        "Extrapolation", "FitError", "FitResult", "FitWarning", "GroupedFitResult", "Interval", "Kaplan", "LogHuber",
+        "LogNormal", "LogSquared", "LogStudentT", "MultiStart", "Normal", "Positive", "Posterior", "PowerLaw", "RESULTS",
+        "Real", "SharedFitResult", "Squared", "StudentT", "allocate", "bootstrap", "datasets", "evaluate", "fit", "infer", "isoflop", "laws",
+        "likelihoods", "losses", "problems", "sensitivities", "solvers", "starts",
+    ],
+    "jaxscale.likelihoods": [
+        "AbstractLikelihood", "AbstractScaleLikelihood", "Bernoulli", "Beta", "BetaBinomial", "Binomial", "LIKELIHOODS",
+        "LogNormal", "LogStudentT", "Normal", "StudentT", "residual_sd", "resolve_likelihood",
     ],
     "jaxscale.laws": [
-        "AbstractMixtureLaw", "BY_NAME", "BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing", "FloatingPointPrecision",
-        "Kaplan", "MixtureAdditive", "MixtureJoint", "Overtraining", "PowerLaw", "Precision", "get", "resolve",
+        "AbstractBoundedLaw", "AbstractMixtureLaw", "BY_NAME", "BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing",
+        "FloatingPointPrecision", "GadreTopOneError", "Kaplan", "MixtureAdditive", "MixtureJoint", "Overtraining", "PowerLaw",
+        "Precision", "SigmoidCompute", "SigmoidND", "SigmoidTaskLoss", "bounded_logit", "bounded_sigmoid", "get", "resolve",
     ],
     "jaxscale.problems": [
         "AbstractAllocation", "AbstractComputeBudget", "AbstractLossTarget", "AbstractNDProblem", "AbstractProblem", "Allocation",

@@ -122,7 +122,9 @@ class NegativeLogLikelihood(js.losses.AbstractLoss):
 def test_a_solver_that_needs_residuals_is_refused_a_loss_without_them(power_law_data):
     data = power_law_data
     with pytest.raises(ValueError, match="GaussNewton needs a loss with residual structure"):
-        js.fit(js.PowerLaw, data, loss=NegativeLogLikelihood())
-    res = js.fit(js.PowerLaw, data, loss=NegativeLogLikelihood(), solver=js.solvers.DampedNewton())
+        js.fit(js.PowerLaw, data, loss=NegativeLogLikelihood(), solver=js.solvers.GaussNewton())
+    assert js.MultiStart().solver_for(NegativeLogLikelihood()) == js.solvers.DampedNewton()  # the default's choice
+    assert js.MultiStart().solver_for(js.Squared()) == js.solvers.GaussNewton()
+    res = js.fit(js.PowerLaw, data, loss=NegativeLogLikelihood())
     least_squares = js.fit(js.PowerLaw, data, loss=js.Squared())  # the same minimum, up to a constant factor
     assert float(res.law.alpha) == pytest.approx(float(least_squares.law.alpha), rel=1e-6)

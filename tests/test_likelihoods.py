@@ -32,8 +32,10 @@ class LogLaplace(js.AbstractLikelihood):
     """log y ~ Laplace(log prediction, b): tails between the log-normal's and the log-Student-t's."""
 
     target_support = js.Positive()
-    point_loss = js.LogSquared()
     scale_site: str = eqx.field(static=True, default="b")
+
+    def point_loss(self):
+        return js.LogSquared()
 
     def noise_priors(self):
         return {self.scale_site: dist.HalfNormal(0.1)}
@@ -41,16 +43,16 @@ class LogLaplace(js.AbstractLikelihood):
     def location(self, law, x):
         return law.log_predict(x)
 
-    def log_prob(self, location, y, noise):
+    def log_prob(self, location, y, noise, extra):
         return dist.Laplace(location, noise[self.scale_site]).log_prob(jnp.log(y))
 
-    def sample(self, key, location, noise):
+    def sample(self, key, location, noise, extra):
         return jnp.exp(location + noise[self.scale_site] * jax.random.laplace(key, jnp.shape(location)))
 
-    def to_target(self, location):
+    def to_target(self, location, extra):
         return jnp.exp(location)
 
-    def initial_noise(self, location, y, weights):
+    def initial_noise(self, location, y, weights, extra):
         # The maximum-likelihood b at the fit: the weighted mean absolute log residual.
         return {self.scale_site: jnp.sum(weights * jnp.abs(location - jnp.log(y))) / jnp.sum(weights)}
 
@@ -73,8 +75,8 @@ def test_infer_starts_sigma_at_the_weighted_rms_of_the_point_fits_log_residuals(
     weights = np.linspace(0.5, 2.0, len(epoch_df))
     original, seen = js.LogNormal.initial_noise, {}
 
-    def recording(self, location, y, w):
-        seen.update(original(self, location, y, w))
+    def recording(self, location, y, w, extra):
+        seen.update(original(self, location, y, w, extra))
         raise _Started
 
     monkeypatch.setattr(js.LogNormal, "initial_noise", recording)
@@ -122,7 +124,7 @@ def test_bad_likelihood_is_an_error_naming_the_argument(epoch_df, likelihood, er
 
 
 def test_a_noise_scale_must_be_positive():
-    with pytest.raises(ValueError, match="sigma_scale must be > 0"):
+    with pytest.raises(ValueError, match="sigma_scale must be a number > 0"):
         js.LogStudentT(sigma_scale=0.0)
 
 

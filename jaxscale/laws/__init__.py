@@ -5,7 +5,9 @@ from ._chinchilla import Chinchilla
 from ._data_constrained import DataConstrained
 from ._exp_mixing import ExpMixing
 from ._floating_point_precision import FloatingPointPrecision
+from ._gadre_top_one_error import GadreTopOneError
 from ._kaplan import Kaplan
+from ._link import AbstractBoundedLaw, bounded_logit, bounded_sigmoid
 from ._mixture import AbstractMixtureLaw
 from ._mixture_additive import MixtureAdditive
 from ._mixture_joint import MixtureJoint
@@ -13,8 +15,12 @@ from ._overtraining import Overtraining
 from ._power_law import PowerLaw
 from ._precision import Precision
 from ._registry import BY_NAME, get, resolve
+from ._sigmoid_compute import SigmoidCompute
+from ._sigmoid_nd import SigmoidND
+from ._sigmoid_task_loss import SigmoidTaskLoss
 
 __all__ = [
-    "AbstractMixtureLaw", "BY_NAME", "BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing", "FloatingPointPrecision",
-    "Kaplan", "MixtureAdditive", "MixtureJoint", "Overtraining", "PowerLaw", "Precision", "get", "resolve",
+    "AbstractBoundedLaw", "AbstractMixtureLaw", "BY_NAME", "BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing",
+    "FloatingPointPrecision", "GadreTopOneError", "Kaplan", "MixtureAdditive", "MixtureJoint", "Overtraining", "PowerLaw",
+    "Precision", "SigmoidCompute", "SigmoidND", "SigmoidTaskLoss", "bounded_logit", "bounded_sigmoid", "get", "resolve",
 ]

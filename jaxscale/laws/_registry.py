@@ -6,12 +6,16 @@ from ._chinchilla import Chinchilla
 from ._data_constrained import DataConstrained
 from ._exp_mixing import ExpMixing
 from ._floating_point_precision import FloatingPointPrecision
+from ._gadre_top_one_error import GadreTopOneError
 from ._kaplan import Kaplan
 from ._mixture_additive import MixtureAdditive
 from ._mixture_joint import MixtureJoint
 from ._overtraining import Overtraining
 from ._power_law import PowerLaw
 from ._precision import Precision
+from ._sigmoid_compute import SigmoidCompute
+from ._sigmoid_nd import SigmoidND
+from ._sigmoid_task_loss import SigmoidTaskLoss
 
 BY_NAME = {
     "power_law": PowerLaw,
@@ -26,6 +30,10 @@ BY_NAME = {
     "floating_point_precision": FloatingPointPrecision,
     "mixture_additive": MixtureAdditive,
     "mixture_joint": MixtureJoint,
+    "sigmoid_compute": SigmoidCompute,
+    "sigmoid_nd": SigmoidND,
+    "sigmoid_task_loss": SigmoidTaskLoss,
+    "gadre_top_one_error": GadreTopOneError,
 }
 
 

@@ -1,0 +1,107 @@
+"""Over-dispersed successes out of trials: each row's success probability varies around the law's."""
+
+from typing import ClassVar
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import betaln, gammaln
+
+from .._constraints import Interval, Positive
+from ._abstract import AbstractLikelihood, check_positive
+from ._counts import check_trials_option, read_counts, read_trials
+
+
+class BetaBinomial(AbstractLikelihood):
+    """k ~ BetaBinomial(n, a, b) with a = p * concentration, b = (1 - p) * concentration, p the law's prediction:
+    each row's success probability is itself drawn from Beta(a, b), so counts scatter more than a Binomial's.
+
+    The model of per-problem pass@k (Schaeffer et al. 2025, "How Do Large Language Monkeys Get Their Power
+    (Laws)?"): problem i is solved with probability p_i ~ Beta(a, b), and the expected pass@k over problems
+    is 1 - B(a, b + k) / B(a, b) (`pass_at_k`). The mean success probability is p = a / (a + b) and the
+    concentration a + b; a constant law (one `p`) fitted to per-problem counts recovers a and b.
+
+    Args:
+        trials: the trials column (or one whole number), as for `Binomial`.
+        concentration: a + b, held at this value; None (default) fits it (prior for `infer`:
+            LogNormal(log 10, 2), median 10).
+        fractions: the target holds fractions of successes, as for `Binomial`.
+
+    >>> import jaxscale as js
+    >>> float(js.BetaBinomial.pass_at_k(1, a=0.5, b=1.5))  # pass@1 is the mean success probability
+    0.25
+    """
+
+    trials: str | int = eqx.field(static=True)
+    concentration: float | None = None
+    fractions: bool = eqx.field(static=True, default=False)
+    target_support: ClassVar = Interval(0.0, 1.0)
+    noise_constraints: ClassVar = {"concentration": Positive()}
+    extra_names: ClassVar = ("trials",)
+
+    def __check_init__(self):
+        check_trials_option(self.trials)
+        check_positive("concentration", self.concentration)
+
+    def read_target(self, frame, target):
+        y, n = read_counts(frame, target, self.trials, self.fractions)
+        return y, {"trials": n}
+
+    def read_extra(self, frame):
+        return {"trials": read_trials(frame, self.trials)}
+
+    def location(self, law, x):
+        return law(x)
+
+    def _shapes(self, location, noise):
+        return location * noise["concentration"], (1 - location) * noise["concentration"]
+
+    def log_prob(self, location, y, noise, extra):
+        n = extra["trials"]
+        k = y * n if self.fractions else y
+        a, b = self._shapes(location, noise)
+        log_choose = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+        return log_choose + betaln(k + a, n - k + b) - betaln(a, b)
+
+    def sample(self, key, location, noise, extra):
+        a, b = self._shapes(location, noise)
+        key_p, key_k = jax.random.split(key)
+        p = jax.random.beta(key_p, a, b, jnp.shape(location))
+        n = jnp.broadcast_to(extra["trials"], jnp.shape(location))
+        k = jax.random.binomial(key_k, n, p)
+        return k / n if self.fractions else k
+
+    def to_target(self, location, extra):
+        return location if self.fractions else location * extra["trials"]
+
+    def noise_priors(self):
+        import numpyro.distributions as dist
+
+        return {"concentration": dist.LogNormal(jnp.log(10.0), 2.0)} if self.concentration is None else {}
+
+    def noise_starts(self, target, extra, weights):
+        if self.concentration is not None:
+            return {}
+        # Method of moments on the rows' success fractions, as if they shared one p.
+        n = extra["trials"]
+        f = target if self.fractions else target / n
+        w = weights / np.sum(weights)
+        p = float(np.clip(np.sum(w * f), 1e-3, 1 - 1e-3))
+        spread = float(np.sum(w * (f - p) ** 2))
+        binomial_part = p * (1 - p) * float(np.sum(w / n))
+        rho = np.clip((spread - binomial_part) / max(p * (1 - p) - binomial_part, 1e-12), 1e-3, 0.999)
+        return {"concentration": float(1 / rho - 1)}
+
+    def pearson(self, location, y, noise, extra):
+        n = extra["trials"]
+        k = y * n if self.fractions else y
+        c = noise["concentration"]
+        variance = n * location * (1 - location) * (1 + (n - 1) / (c + 1))
+        return (k - n * location) / jnp.sqrt(variance)
+
+    @staticmethod
+    def pass_at_k(k, a, b):
+        """The expected pass@k, 1 - B(a, b + k) / B(a, b), of problems whose success probabilities are Beta(a, b)."""
+        k, a, b = jnp.asarray(k, float), jnp.asarray(a, float), jnp.asarray(b, float)
+        return -jnp.expm1(betaln(a, b + k) - betaln(a, b))

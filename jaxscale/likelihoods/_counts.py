@@ -1,0 +1,55 @@
+"""Reading and checking count targets: successes out of trials, before anything compiles."""
+
+import numpy as np
+
+from .._dataset import numeric_column
+
+
+def read_counts(frame, target: str, trials, fractions: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The successes (or, with `fractions`, success fractions) column and the trials (a column name or one
+    number for every row), each checked: a ValueError naming the column, the number of bad rows and the fix."""
+    y = numeric_column(frame, target, role="target")
+    n = read_trials(frame, trials)
+    where = f"column '{trials}'" if isinstance(trials, str) else f"trials={trials!r}"
+    _require(n <= 0, f"{where} has {{}} rows with trials <= 0 (rows {{}}): every row needs at least one trial.")
+    _require(n != np.round(n), f"{where} has {{}} rows whose trials are not whole numbers (rows {{}}): trials count attempts.")
+    if fractions:
+        _require(
+            (y < 0) | (y > 1),
+            f"column '{target}' has {{}} rows outside [0, 1] (rows {{}}), but fractions=True reads it as the fraction "
+            f"of successes: pass the successes with fractions=False, or fix those rows.",
+        )
+        return y, n
+    _require(y < 0, f"column '{target}' has {{}} negative rows (rows {{}}): successes are counts >= 0.")
+    _require(
+        y != np.round(y),
+        f"column '{target}' has {{}} rows that are not whole numbers (rows {{}}): it should hold success counts; if it "
+        f"holds fractions (accuracies), pass fractions=True.",
+    )
+    _require(
+        y > n,
+        f"column '{target}' has {{}} rows with more successes than trials ({where}) (rows {{}}): check the two columns.",
+    )
+    return y, n
+
+
+def read_trials(frame, trials) -> np.ndarray:
+    """Each row's trials: the column `trials` names, or the one number it is."""
+    if isinstance(trials, str):
+        return numeric_column(frame, trials, role="trials")
+    return np.full(len(frame), float(trials))
+
+
+def _require(bad: np.ndarray, message: str) -> None:
+    rows = np.flatnonzero(bad)
+    if len(rows):
+        shown = ", ".join(str(r) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        raise ValueError(message.format(len(rows), shown))
+
+
+def check_trials_option(trials) -> None:
+    """`trials` must name a column or be a positive whole number."""
+    if isinstance(trials, str):
+        return
+    if isinstance(trials, bool) or not isinstance(trials, (int, float, np.integer, np.floating)) or not (trials >= 1 and float(trials).is_integer()):
+        raise ValueError(f"trials must be a column name or a whole number >= 1 (the trials of every row), got {trials!r}.")
