@@ -18,6 +18,7 @@ from ._multistart import MultiStart
 from ._progress import progress_bar
 from ._results import RESULTS, FitError, warn
 from ._sharding import padded_size
+from ._shared_fit_result import SharedFitResult
 from ._threads import map_on_cores
 from .solvers import AbstractSolver, DampedNewton
 
@@ -79,26 +80,34 @@ def bootstrap(
     for name, function in derived.items():
         if not callable(function):
             raise TypeError(f"derived[{name!r}] must be a function of a law, got {type(function).__name__}.")
-    if isinstance(law, FitResult):
+    if isinstance(law, (FitResult, SharedFitResult)):
         if data is not None or fit_options:
             raise ValueError("bootstrap(fit_result) reuses the fit's data and options; pass neither data nor fit options.")
         full_fit = law
     else:
         if data is None:
             raise ValueError("bootstrap needs the data: bootstrap(law, data, ...) or bootstrap(fit_result).")
+        if fit_options.get("by") is not None and fit_options.get("shared") is None:
+            raise ValueError("bootstrap refits one fit; for one per group, bootstrap each group's data (or pass shared= for a joint fit).")
         full_fit = fit(law, data, **fit_options)
+    # A joint fit of groups resamples within each group, so every resample keeps every group's size.
+    strata = full_fit.group_of_row() if isinstance(full_fit, SharedFitResult) else None
+    if strata is not None and derived:
+        raise ValueError("derived= needs one law per resample; a shared= fit has one per group: compute it from to_frame() instead.")
     dataset = full_fit.dataset
     # Every start is already a minimum of nearly the same objective: refine them all, to their end.
     multistart = MultiStart(DampedNewton() if solver is None else solver, n_refine=n_starts, stop_when_agreed=None, agree_rtol=0.0)
     multistart.check(full_fit.loss)
     z_starts = _resample_starts(full_fit, n_starts)
     chunk = padded_size(min(int(chunk_size), int(n)))
+    strata_slots = None if strata is None else _strata_slots(strata)
     key = jax.random.key(seed)
     data_axes = jax.tree_util.tree_map(lambda _: None, dataset)
     data_axes = eqx.tree_at(lambda d: d.weights, data_axes, 0, is_leaf=lambda x: x is None)
 
     def refit(first):
-        counts = _resample_counts(key, jnp.arange(first, first + chunk), dataset.n_rows)
+        indices = jnp.arange(first, first + chunk)
+        counts = _resample_counts(key, indices, dataset.n_rows) if strata is None else _stratified_counts(key, indices, *strata_slots)
         datasets = eqx.tree_at(lambda d: d.weights, dataset, counts.astype(dataset.weights.dtype) * dataset.weights)
         starts = jnp.broadcast_to(z_starts, (chunk,) + z_starts.shape)
         _, _, minimum = multistart.run_batch(full_fit.parameterization, full_fit.loss, datasets, data_axes, starts)
@@ -157,5 +166,27 @@ def _resample_counts(key, indices: jax.Array, n_rows: int) -> jax.Array:
     def counts(i):
         rows = jax.random.randint(jax.random.fold_in(key, i), (n_rows,), 0, n_rows)
         return jnp.zeros(n_rows).at[rows].add(1.0)
+
+    return jax.vmap(counts)(indices)
+
+
+def _strata_slots(strata: np.ndarray) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """For resampling within strata: the rows in stratum order, and for each draw (one per row, in that order)
+    the first position and the size of its stratum."""
+    order = np.argsort(strata, kind="stable")
+    sorted_strata = strata[order]
+    _, first, sizes = np.unique(sorted_strata, return_index=True, return_counts=True)
+    slot = np.searchsorted(np.unique(sorted_strata), sorted_strata)
+    return jnp.asarray(order), jnp.asarray(first[slot]), jnp.asarray(sizes[slot])
+
+
+@jax.jit
+def _stratified_counts(key, indices: jax.Array, order: jax.Array, first: jax.Array, size: jax.Array) -> jax.Array:
+    """`_resample_counts` within strata: each stratum's rows are drawn as often as it has rows."""
+
+    def counts(i):
+        u = jax.random.uniform(jax.random.fold_in(key, i), (order.shape[0],))
+        drawn = first + jnp.minimum(jnp.floor(u * size.astype(u.dtype)).astype(first.dtype), size - 1)
+        return jnp.zeros(order.shape[0]).at[order[drawn]].add(1.0)
 
     return jax.vmap(counts)(indices)

@@ -115,6 +115,14 @@ def fit(
             template, parameterization, data, by, shared, target=target, inputs=inputs, weights=weights, loss=loss,
             starts=starts, bounds=bounds, fixed=fixed, tied=tied, multistart=multistart, dtype=dtype, progress=progress,
         )
+    if starts is None and by is None and loss.point_loss() is not loss:
+        # Its law's optimum is the point loss's: refine the likelihood from there (exact-Hessian Newton from
+        # scattered starts stalls on plateaus that Gauss-Newton crosses).
+        point = _fit_one(
+            template, Parameterization(template, bounds, fixed, tied), data, target, inputs, weights, loss.point_loss(),
+            None, MultiStart(n_refine=multistart.n_refine), dtype, False,
+        )
+        starts = jax.vmap(point.parameterization.to_law)(point.end_z[jnp.isfinite(point.end_objective)])
     if by is not None:
         if progress:
             raise ValueError("progress=True shows one fit's refinement; with by=, the groups' buckets run side by side: drop progress.")
@@ -208,7 +216,7 @@ def _fit_groups(template, parameterization, data, by, target, inputs, weights, l
 def starting_points(starts, template, parameterization, dataset, dtype, loss) -> jax.Array:
     """The starts as unconstrained rows (starts, p), refusing a set with no usable start; the loss's own
     parameters, if any, start where `loss.noise_starts` puts them."""
-    start_laws = _resolve_starts(starts, template, dataset)
+    start_laws = _resolve_starts(starts, template, dataset, loss)
     noise = _noise_starts(loss, dataset)
     z_starts = parameterization.batch_to_unconstrained(start_laws, clip=True, noise=noise).astype(dtype)
     n_bad = int(jnp.sum(~jnp.all(jnp.isfinite(z_starts), axis=1)))
@@ -235,10 +243,10 @@ def _resolve_data(data, template, target, inputs, weights, loss, dtype, n_params
     return jax.tree_util.tree_map(lambda a: a.astype(dtype), data)
 
 
-def _resolve_starts(starts, template: AbstractLaw, dataset: Dataset) -> AbstractLaw:
+def _resolve_starts(starts, template: AbstractLaw, dataset: Dataset, loss: AbstractLoss) -> AbstractLaw:
     if starts is None:
         x = {k: np.asarray(v) for k, v in dataset.inputs.items()}
-        return template.default_starts(np.asarray(dataset.target), x)
+        return template.default_starts(loss.predicted_target(dataset), x)
     if isinstance(starts, Mapping):
         missing = sorted(set(template.parameter_names()) - set(starts))
         if missing:
@@ -270,7 +278,7 @@ def _group_starts(starts, template, parameterization, dataset, group_rows, dtype
     if starts is not None:
         z = np.asarray(starting_points(starts, template, parameterization, dataset, dtype, loss))
         return np.broadcast_to(z, (len(group_rows),) + z.shape)
-    x, y = {k: np.asarray(v) for k, v in dataset.inputs.items()}, np.asarray(dataset.target)
+    x, y = {k: np.asarray(v) for k, v in dataset.inputs.items()}, loss.predicted_target(dataset)
     data_of = lambda rows: (y[rows], {k: v[rows] for k, v in x.items()})
     if type(template).default_starts is AbstractLaw.default_starts:  # the Sobol default: one draw for all groups
         laws = sobol_per_group(template, template.default_n_starts, [template.start_ranges(*data_of(rows)) for rows in group_rows])

@@ -37,6 +37,7 @@ def infer(
     by: str | Sequence[str] | None = None,
     pooled: Sequence[str] = (),
     independent: Sequence[str] = (),
+    shared: Sequence[str] | None = None,
     population_scale: float = 1.0,
     method: str = "nuts",
     n_warmup: int = 500,
@@ -81,6 +82,8 @@ def infer(
             "normal" (`LogNormal()`) or "student_t" (`LogStudentT()`).
         by: column(s) whose values define the groups.
         pooled, independent: parameter names that vary by group (needs `by`), as above.
+        shared: the complement, as `fit` spells it: these parameters take one value for all groups and every
+            other free parameter not in `pooled` is independent per group (give `shared` or `independent`).
         population_scale: the HalfNormal scale of the pooled parameters' spread across groups, in their
             unconstrained units (1.0: a factor of e for a positive parameter is plausible).
         method: "nuts", or "laplace": a Gaussian at the posterior mode (found by damped Newton on the
@@ -114,6 +117,7 @@ def infer(
     _check_settings(method, n_warmup, n_samples, n_chains, target_accept)
     frame = as_frame(data)
     by = by_columns(frame, by)
+    independent = _independent_of_shared(parameterization, by, shared, pooled, independent)
     pooled, independent = _check_grouped_names(parameterization.names, by, pooled, independent, population_scale)
     held = sorted(n for n, role in zip(parameterization.names, parameterization.roles) if role != "free" and n in pooled + independent)
     sources = sorted({role for role in parameterization.roles if role in pooled + independent})
@@ -186,6 +190,23 @@ def _check_noise_sites(likelihood, parameterization, pooled) -> None:
             f"{type(likelihood).__name__}'s noise sites {clash} have the names of sites of the law's parameters: "
             f"rename the likelihood's noise sites."
         )
+
+
+def _independent_of_shared(parameterization, by, shared, pooled, independent):
+    """`independent` as `shared` implies: every free parameter that is neither shared nor pooled."""
+    if shared is None:
+        return independent
+    shared = (shared,) if isinstance(shared, str) else tuple(shared)
+    if not by:
+        raise ValueError(f"shared={list(shared)} needs groups: pass by=<column> as well.")
+    if tuple(independent):
+        raise ValueError("pass shared= or independent=, not both: each implies the other.")
+    unknown = sorted(set(shared) - set(parameterization.names))
+    if unknown:
+        raise ValueError(f"shared names {unknown}, which are not parameters of the law; they are {list(parameterization.names)}.")
+    pooled = (pooled,) if isinstance(pooled, str) else tuple(pooled)
+    free = [n for n, role in zip(parameterization.names, parameterization.roles) if role == "free"]
+    return tuple(n for n in free if n not in shared and n not in pooled)
 
 
 def _check_grouped_names(names, by, pooled, independent, population_scale) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -176,7 +176,9 @@ def _fixed_value(name, value, shape, constraint, bounds):
         raise ValueError(f"fixed['{name}'] must be a number (or an array of shape {shape}), got {value!r}.") from None
     if array.shape != shape:
         raise ValueError(f"fixed['{name}'] has shape {array.shape}, but the parameter has shape {shape}.")
-    if not np.all(np.isfinite(np.asarray(constraint.unconstrain(array)))):
+    # A held value may sit on the constraint's boundary (a floor of exactly 0): it is never unconstrained.
+    lo, hi = constraint.bounds()
+    if (lo is not None and np.any(array < lo)) or (hi is not None and np.any(array > hi)):
         raise ValueError(f"fixed['{name}'] = {array.tolist()} is outside its constraint ({constraint}): choose a value inside it.")
     return jnp.asarray(array)
 

@@ -85,10 +85,11 @@ class Posterior(eqx.Module):
             for i, label in enumerate(labels):
                 x = flat_chains[..., i]
                 lo, hi = np.quantile(x, [(1 - level) / 2, (1 + level) / 2])
+                constant = bool(np.all(x == x.flat[0]))  # a fixed parameter's draws: no mixing to measure
                 rows[label] = {
                     "mean": x.mean(), "sd": x.std(ddof=1), f"q{(1 - level) / 2:.3g}": lo, f"q{(1 + level) / 2:.3g}": hi,
-                    "r_hat": float(split_gelman_rubin(x)) if x.shape[0] > 1 else np.nan,
-                    "ess": float(effective_sample_size(x)),
+                    "r_hat": float(split_gelman_rubin(x)) if x.shape[0] > 1 and not constant else np.nan,
+                    "ess": float(effective_sample_size(x)) if not constant else np.nan,
                 }
         return pd.DataFrame(rows).T
 

@@ -161,7 +161,7 @@ def joint_starts(starts, template, joint, dataset, group_rows, loss, dtype) -> j
     By default, start s takes each group's per-group parameters from that group's default start s (drawn
     scaled to the group's data) and the shared ones from the default start s of all rows pooled.
     """
-    x, y = {k: np.asarray(v) for k, v in dataset.inputs.items()}, np.asarray(dataset.target)
+    x, y = {k: np.asarray(v) for k, v in dataset.inputs.items()}, loss.predicted_target(dataset)
     n_groups = len(group_rows)
     per_group = type(joint.template).per_group
     names = type(template).parameter_names()

@@ -41,6 +41,10 @@ class SharedFitResult(AbstractFitResult):
     def __len__(self) -> int:
         return len(self.keys)
 
+    def group_of_row(self) -> np.ndarray:
+        """Each row's group index (into `keys`); `bootstrap` resamples within these groups."""
+        return np.asarray(self.dataset.inputs[GROUP_INPUT]).astype(int)
+
     def __getitem__(self, key) -> AbstractLaw:
         """The fitted law of group `key` (its shared parameters equal to every other group's)."""
         try:

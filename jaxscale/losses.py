@@ -47,6 +47,16 @@ class AbstractLoss(eqx.Module):
         require_support(y, target, self.target_support)
         return y, {}
 
+    def predicted_target(self, data: Dataset) -> np.ndarray:
+        """The target on the scale of the law's prediction, for data-aware default starts (a Binomial's counts
+        divided by their trials); the target itself by default."""
+        return np.asarray(data.target)
+
+    def point_loss(self) -> "AbstractLoss":
+        """A loss with the same optimum over the law that a faster solver reaches (Normal noise: least squares);
+        `fit` starts from its optimum, and `infer` starts its chains there. The loss itself by default."""
+        return self
+
     def noise_starts(self, target: np.ndarray, extra: dict[str, np.ndarray], weights: np.ndarray) -> dict[str, float]:
         """Starting values of the free parameters of `noise_parameters()`, from the data; none for plain losses."""
         return {}

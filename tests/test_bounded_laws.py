@@ -186,3 +186,13 @@ def test_default_range_of_a_real_parameter_scales_with_the_logged_inputs_and_is_
 def test_registered_names(name, law):
     assert js.laws.get(name) is law
     assert js.laws.get(name.replace("_", "-").upper()) is law
+
+
+def test_a_floor_of_exactly_zero_can_be_held():
+    truth = js.laws.SigmoidCompute(floor=0.0, ceiling=0.8, slope=1.0, log_c50=48.0)
+    C = np.geomspace(1e18, 1e24, 20)
+    df = pd.DataFrame({"C": C, "acc": truth.predict({"C": C})})
+    res = js.fit(js.laws.SigmoidCompute, df, target="acc", loss=js.Squared(), fixed={"floor": 0.0})
+    assert float(res.law.floor) == 0.0 and float(res.law.ceiling) == pytest.approx(0.8, rel=1e-6)
+    with pytest.raises(ValueError, match=r"fixed\['floor'\] = -0.1 is outside its constraint"):
+        js.fit(js.laws.SigmoidCompute, df, target="acc", loss=js.Squared(), fixed={"floor": -0.1})

@@ -150,8 +150,21 @@ def test_hierarchical_fit_gives_each_group_its_own_pooled_and_independent_values
         ({"likelihood": "cauchy"}, "likelihood must be one of"),
         ({"target_accept": 1.0}, "target_accept must be between 0 and 1"),
         ({"method": "vi"}, "method must be 'nuts' or 'laplace'"),
+        ({"shared": ["E"]}, r"shared=\['E'\] needs groups: pass by=<column>"),
+        ({"by": "N", "shared": ["E"], "independent": ["A"]}, "pass shared= or independent=, not both"),
+        ({"by": "N", "shared": ["gamma"]}, r"shared names \['gamma'\], which are not parameters"),
     ],
 )
 def test_bad_input_before_sampling(epoch_points, kwargs, message):
     with pytest.raises(ValueError, match=message):
         js.infer(js.Chinchilla, epoch_points, **kwargs)
+
+
+@pytest.mark.slow  # two grouped Laplace approximations (~15 s)
+@pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
+def test_shared_is_the_complement_of_independent(three_families):
+    data, _ = three_families
+    by_shared = js.infer(js.Chinchilla, data, by="family", shared=["alpha", "beta", "B"], method="laplace", n_samples=200, n_chains=1)
+    by_independent = js.infer(js.Chinchilla, data, by="family", independent=["E", "A"], method="laplace", n_samples=200, n_chains=1)
+    assert set(by_shared.samples) == set(by_independent.samples) and by_shared.grouped == ("E", "A")
+    np.testing.assert_allclose(by_shared.samples["E"], by_independent.samples["E"])

@@ -7,11 +7,14 @@ three free fits, and it does exactly as well as three fits holding E at the join
 
 import warnings
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 import pytest
 
 import jaxscale as js
+from jaxscale._bootstrap import _strata_slots, _stratified_counts
 
 LAW = js.laws.Overtraining
 GADRE = js.datasets.load("gadre_overtraining")
@@ -117,3 +120,17 @@ def test_bad_shared_options_are_refused_before_compiling(options, message):
         warnings.simplefilter("error", js.FitWarning)
         with pytest.raises((ValueError, TypeError), match=message):
             js.fit(LAW, GADRE, **options)
+
+
+def test_bootstrap_of_a_shared_fit_resamples_within_each_group(joint):
+    boot = js.bootstrap(joint, n=40, seed=0)
+    frame = boot.to_frame()
+    assert "E" in frame.columns and "a[2]" in frame.columns and np.isfinite(frame["E"]).all()
+    # Within-group resampling keeps each group's row count in every resample.
+    strata = joint.group_of_row()
+    counts = np.asarray(_stratified_counts(jax.random.key(0), jnp.arange(5), *_strata_slots(strata)))
+    for g in range(3):
+        assert np.all(counts[:, strata == g].sum(axis=1) == np.sum(strata == g))
+    assert boot.summary().loc["E", "lo"] < float(joint["c4_original"].E) < boot.summary().loc["E", "hi"]
+    with pytest.raises(ValueError, match="derived= needs one law per resample"):
+        js.bootstrap(joint, n=4, derived={"x": lambda law: law.E})

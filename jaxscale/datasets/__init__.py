@@ -19,6 +19,11 @@ regmix.PROVENANCE.md).
 `load("gadre_overtraining")`: the 104 models of Gadre et al. 2024 ("Language models scale reliably with
 over-training and on downstream tasks") on three corpora, with their C4 validation loss, MIT (see
 gadre_overtraining.PROVENANCE.md).
+
+`load("pythia_evals")`: zero-shot accuracies of the Pythia suite (Biderman et al. 2023, "Pythia: A Suite for
+Analyzing Large Language Models Across Training and Scaling") on 8 benchmarks at 27 checkpoints of 15 models
+(70M-12B, standard and deduped), from EleutherAI/pythia's `evals/pythia-v1`, Apache-2.0 (see
+pythia_evals.PROVENANCE.md).
 """
 
 from importlib import resources
@@ -26,12 +31,19 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-_NAMES = ("chinchilla", "revisiting", "porian_isoflop", "gadre_overtraining", "regmix")
+_NAMES = ("chinchilla", "revisiting", "porian_isoflop", "gadre_overtraining", "regmix", "pythia_evals")
 REGMIX_DOMAINS = (
     "arxiv", "freelaw", "nih_exporter", "pubmed_central", "wikipedia_en", "dm_mathematics", "github", "philpapers",
     "stackexchange", "enron_emails", "gutenberg_pg_19", "pile_cc", "ubuntu_irc", "europarl", "hackernews",
     "pubmed_abstracts", "uspto_backgrounds",
 )
+# The Pythia benchmarks and their chance accuracy (the floor of a multiple-choice score): PIQA, WinoGrande
+# and WSC have two options, ARC, SciQ and LogiQA four; LAMBADA predicts a word (chance ~0).
+PYTHIA_CHANCE = {
+    "lambada_openai": 0.0, "piqa": 0.5, "winogrande": 0.5, "wsc": 0.5,
+    "arc_easy": 0.25, "arc_challenge": 0.25, "sciq": 0.25, "logiqa": 0.25,
+}
+PYTHIA_TASKS = tuple(PYTHIA_CHANCE)
 
 
 def names() -> tuple[str, ...]:
@@ -50,6 +62,13 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
     `REGMIX_DOMAINS` and 13 validation losses `loss_<domain>`; 1,088 rows.
     "gadre_overtraining" has `corpus` (c4_original, rpj, rw_original), `model`, `N`, `D`, `M` (= D / N) and
     `loss` (C4 validation loss); 104 rows: per corpus 31-32 models of 10.6M-411.6M parameters and 3 of 1.4B-6.9B.
+    "pythia_evals" has one row per model, checkpoint and task of `PYTHIA_TASKS`: `model`, `scale` ("70m" ...
+    "12b"), `deduped`, `N` (total parameters, embeddings included), `N_nonembedding`, `step`, `D` (tokens seen,
+    step * 2,097,152), `C` (= 6 * N * D; 0 at step 0), `task`, `chance`, `n` (the benchmark's items, derived
+    from the reported stderr: n = acc (1 - acc) / acc_stderr^2 + 1), `acc`, `k` (= acc * n, correct items),
+    `acc_stderr`, `acc_norm` and `acc_norm_stderr` (NaN where the harness reports none); 3,240 rows.
+    `subset="wide"` gives one row per checkpoint (405) with the source's metric columns (`<task>_acc`, ...,
+    `lambada_openai_ppl`, `mmlu57_mean_acc`), `N`, `D`, `C` and `<task>_n`. Standard 1B is not in the source.
 
     For "chinchilla" the columns are `N` (parameters), `D` (tokens, D = C / (6 N) as Epoch derives it),
     `C` (training FLOPs) and `loss`. `subset="epoch"` keeps the 240 points Epoch AI fitted (the 5 highest
@@ -58,9 +77,14 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
     >>> import jaxscale as js
     >>> len(js.datasets.load("chinchilla")), len(js.datasets.load("chinchilla", subset="epoch"))
     (245, 240)
+    >>> pythia = js.datasets.load("pythia_evals")
+    >>> pythia.groupby("task")["n"].first().to_dict()["piqa"], len(pythia)
+    (1838, 3240)
     """
     if name not in _NAMES:
         raise ValueError(f"unknown dataset {name!r}; built-in datasets are {list(_NAMES)}.")
+    if name == "pythia_evals":
+        return _pythia_evals(subset)
     if name == "revisiting":
         return _revisiting()
     if name == "porian_isoflop":
@@ -80,6 +104,39 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
         fifth_largest = np.sort(frame["loss"].to_numpy())[-5]
         frame = frame[frame["loss"] < fifth_largest].reset_index(drop=True)
     return frame
+
+
+def _pythia_evals(subset: str) -> pd.DataFrame:
+    if subset not in ("all", "wide"):
+        raise ValueError(f"subset must be 'all' (one row per model, checkpoint and task) or 'wide' (one row per checkpoint) for pythia_evals, got {subset!r}.")
+    raw = _read("pythia_evals.csv")
+    ids = pd.DataFrame({"model": raw["model"], "scale": raw["size"], "deduped": raw["deduped"].astype(bool), "N": raw["params_total"],
+                        "N_nonembedding": raw["params_nonembedding"], "step": raw["step"], "D": raw["tokens"]})
+    ids["C"] = 6.0 * ids["N"] * ids["D"]
+    items = {task: _benchmark_items(raw, task) for task in PYTHIA_TASKS}
+    if subset == "wide":
+        metrics = raw.drop(columns=["model", "size", "deduped", "params_total", "params_nonembedding", "step", "tokens"])
+        return pd.concat([ids, metrics, pd.DataFrame({f"{task}_n": n for task, n in items.items()}, index=raw.index)], axis=1)
+    frames = []
+    for task, n in items.items():
+        frame = ids.assign(task=task, chance=PYTHIA_CHANCE[task], n=n, acc=raw[f"{task}_acc"])
+        frame["k"] = np.round(frame["acc"] * n).astype(int)
+        for column in ("acc_stderr", "acc_norm", "acc_norm_stderr"):
+            frame[column] = raw.get(f"{task}_{column}", np.nan)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _benchmark_items(raw: pd.DataFrame, task: str) -> int:
+    """A benchmark's item count n from lm-eval-harness's acc_stderr = sqrt(acc (1 - acc) / (n - 1)), which every
+    row with 0 < acc < 1 implies; they must agree on one whole number."""
+    p, se = raw[f"{task}_acc"].to_numpy(), raw[f"{task}_acc_stderr"].to_numpy()
+    usable = (p > 0) & (p < 1) & (se > 0)
+    implied = p[usable] * (1 - p[usable]) / se[usable] ** 2 + 1
+    n = int(np.round(np.median(implied)))
+    if not len(implied) or np.max(np.abs(implied - n)) > 0.01:
+        raise ValueError(f"pythia_evals: the rows of {task} imply different item counts ({implied.min():.2f} to {implied.max():.2f}).")
+    return n
 
 
 def _read(filename: str) -> pd.DataFrame:

@@ -73,11 +73,6 @@ class AbstractLikelihood(AbstractLoss):
         """The further columns the likelihood reads at new rows (for predictions): none by default."""
         return {}
 
-    def point_loss(self) -> AbstractLoss:
-        """The loss of the point fit that starts `infer`'s chains: the likelihood itself, unless a residual loss
-        reaches the same law faster (then `initial_noise` starts the noise)."""
-        return self
-
     def initial_noise(self, location: Array, y: Array, weights: Array, extra: Mapping[str, Array]) -> dict:
         """Starting values of the noise sites from a point fit's `location`, when `point_loss()` is not the
         likelihood itself (which fits them)."""

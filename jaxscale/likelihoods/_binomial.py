@@ -6,12 +6,12 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import gammaln, xlog1py, xlogy
+from jax.scipy.special import xlog1py, xlogy
 
 from .._constraints import Interval
 from .._dataset import numeric_column
 from ._abstract import AbstractLikelihood
-from ._counts import check_trials_option, read_counts, read_trials
+from ._counts import check_trials_option, count_extra, log_choose, read_counts, read_trials
 
 
 class Binomial(AbstractLikelihood):
@@ -45,10 +45,15 @@ class Binomial(AbstractLikelihood):
 
     def read_target(self, frame, target):
         y, n = read_counts(frame, target, self.trials, self.fractions)
-        return y, {"trials": n}
+        return y, count_extra(y, n, self.fractions)
 
     def read_extra(self, frame):
         return {"trials": read_trials(frame, self.trials)}
+
+    def predicted_target(self, data):
+        # The law predicts a probability: starts follow the success fractions, not the counts.
+        y, n = np.asarray(data.target), np.asarray(data.extra["trials"])
+        return y if self.fractions else y / n
 
     def location(self, law, x):
         return law(x)
@@ -58,8 +63,8 @@ class Binomial(AbstractLikelihood):
 
     def log_prob(self, location, y, noise, extra):
         n, k = extra["trials"], self.successes(y, extra)
-        log_choose = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
-        return log_choose + xlogy(k, location) + xlog1py(n - k, -location)
+        constant = extra["log_choose"] if "log_choose" in extra else log_choose(n, k)
+        return constant + xlogy(k, location) + xlog1py(n - k, -location)
 
     def sample(self, key, location, noise, extra):
         n = jnp.broadcast_to(extra["trials"], jnp.shape(location))
@@ -106,4 +111,4 @@ class Bernoulli(Binomial):
                 f"column '{target}' has {len(bad)} rows that are neither 0 nor 1 (rows {', '.join(map(str, bad[:5]))}"
                 f"{', ...' if len(bad) > 5 else ''}): Bernoulli reads one outcome per row; for counts use js.Binomial(trials=...)."
             )
-        return y, {"trials": np.ones(len(y))}
+        return y, count_extra(y, np.ones(len(y)), False)

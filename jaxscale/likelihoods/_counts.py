@@ -33,6 +33,22 @@ def read_counts(frame, target: str, trials, fractions: bool) -> tuple[np.ndarray
     return y, n
 
 
+def log_choose(n, k):
+    """log C(n, k) per row, from `extra` when `read_target` stored it (a constant of the data: computing it once
+    saves three log-gammas per row at every evaluation of the objective), else computed here."""
+    from jax.scipy.special import gammaln
+
+    return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+
+
+def count_extra(y: np.ndarray, n: np.ndarray, fractions: bool) -> dict[str, np.ndarray]:
+    """The extra columns of a count likelihood: the trials and the constant log C(n, k)."""
+    from scipy.special import gammaln
+
+    k = y * n if fractions else y
+    return {"trials": n, "log_choose": gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)}
+
+
 def read_trials(frame, trials) -> np.ndarray:
     """Each row's trials: the column `trials` names, or the one number it is."""
     if isinstance(trials, str):
