@@ -14,7 +14,7 @@ fresh process, one after the other, so that no section's compilation cache or wa
   on the empirical pass@k (Chen et al. 2021's unbiased estimator, k = 1..50) that Schaeffer et al. 2025 fit.
 - `speed`: (a) 1,000 synthetic accuracy curves of 20 points in one `fit(..., by="curve")` (defaults, and three
   variants that show where the time goes) against serial scipy L-BFGS-B loops on the same negative
-  log-likelihood with the same screening of 2048 starts (stopping once 3 refinements agree, as jaxscale does,
+  log-likelihood with the same screening of the law's default number of starts (stopping once 3 refinements agree, as jaxscale does,
   or refining all 16 best); (b) NUTS, 4 chains x (500 + 1,000), on one curve, with compile time measured.
 
 The script re-executes itself with OPENBLAS_NUM_THREADS=1 so that the scipy loop is the serial, one-core loop
@@ -341,7 +341,7 @@ def screened_values(starts, x, k, n, log_choose):
     return -np.sum(log_choose + xlogy(k, p) + xlog1py(n - k, -p), axis=1)
 
 
-def scipy_fit(x, k, n, rng, clock, n_starts=2048, max_refine=16, agree=3, rtol=1e-6):
+def scipy_fit(x, k, n, rng, clock, n_starts=js.laws.SigmoidCompute.default_n_starts, max_refine=16, agree=3, rtol=1e-6):
     """The same multi-start strategy as jaxscale's default, in a serial loop: `n_starts` random starts over the
     start ranges of `sigmoid_start_ranges` (on the accuracies k / n), screened in one vectorized evaluation,
     then L-BFGS-B (analytic gradient, default options) from the best screened, in order, until `agree`
@@ -404,7 +404,7 @@ def speed(args) -> str:
         "defaults (counts target)": (frame, "k", binomial, {}),
         "defaults, fractions=True target": (fractions, "acc", js.Binomial(trials="n", fractions=True), {}),
         "n_refine=4": (frame, "k", binomial, dict(n_refine=4)),
-        # Not a fit: the 2048-start screening and one Newton step of one restart, the floor under the defaults.
+        # Not a fit: the default screening and one Newton step of one restart, the floor under the defaults.
         "screening only (DampedNewton(max_steps=1), n_refine=1)": (
             frame, "k", binomial, dict(solver=js.solvers.DampedNewton(max_steps=1), n_refine=1)),
     }
@@ -465,7 +465,7 @@ def speed(args) -> str:
         f"{n_curves:,} curves of 20 points (log-spaced over 1e18-1e24 FLOPs, {TRIALS} trials each) from SigmoidCompute "
         f"with floor {FLOOR} (held fixed), ceiling U(0.6, 0.95), slope U(0.5, 2), log_c50 U(log 1e18 + 2, log 1e24 - 2). "
         f"jaxscale: one `fit(SigmoidCompute, df, target='k', loss=Binomial(trials='n'), fixed={{'floor': 0.25}}, "
-        f"by='curve')`, the law's default starts (2048 Sobol per curve), DampedNewton, float64; warm = min of "
+        f"by='curve')`, the law's default starts ({js.laws.SigmoidCompute.default_n_starts} Sobol per curve), DampedNewton, float64; warm = min of "
         f"{args.repeats} calls after the first (settings and the scipy loop run in interleaved rounds), whole call incl. data handling; its size buckets run side by side "
         f"on the cores, but all curves here have 20 points, one bucket (compare its process CPU time with the wall "
         f"time). scipy: a serial Python loop, one core (OPENBLAS_NUM_THREADS=1: with OpenBLAS's default threads, "
@@ -481,7 +481,7 @@ def speed(args) -> str:
             lines.append(
                 f"| jaxscale fit(by='curve'), {label} | {run['warm']:.2f} | {run['warm'] / base:.2f}x | "
                 f"{run['first_call']:.1f} ({run['compile']:.1f} compiling) | - | - | not a fit: the cost of screening the "
-                f"default 2048 starts per curve (engine {run['engine']:.2f} s of the call; process CPU time {run['cpu']:.2f} s), "
+                f"default {js.laws.SigmoidCompute.default_n_starts} starts per curve (engine {run['engine']:.2f} s of the call; process CPU time {run['cpu']:.2f} s), "
                 f"the floor under the rows above |"
             )
             continue
@@ -501,7 +501,7 @@ def speed(args) -> str:
             f"| {label} | {wall:.1f} | {wall / base:.1f}x | - | {np.median(np.abs(diff)):.1e} | "
             f"{int(np.sum((values - jaxscale_default) / np.abs(jaxscale_default) > 1e-6))} (vs jaxscale defaults) | "
             f"scipy.optimize.minimize(method='L-BFGS-B', jac=True), default options, bounds ceiling in (0, 1), slope > 0, "
-            f"hand-written NumPy gradient, one BLAS thread; per curve 2048 random starts over the same ranges as the "
+            f"hand-written NumPy gradient, one BLAS thread; per curve {js.laws.SigmoidCompute.default_n_starts} random starts over the same ranges as the "
             f"law's start_ranges (on k / n), screened vectorized ({screening:.1f} s of the time), then refined "
             f"best-first: median {np.median(refined):.0f} refined per curve; min of {args.scipy_repeats} run(s) |"
         )

@@ -61,6 +61,7 @@ def test_inference_aware_trains_a_smaller_model_for_longer_and_saves_compute():
     assert float(aware.loss) == pytest.approx(2.0, rel=1e-8)
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_a_batch_of_laws_gives_a_distribution_and_risk_a_shared_answer():
     boot = js.bootstrap(js.Chinchilla, js.datasets.load("chinchilla", subset="epoch"), n=64, seed=0)
     each = js.allocate(boot.laws, ComputeOptimal(1e24))

@@ -91,6 +91,7 @@ def test_a_d_range_caps_d(name):
     assert 0.999 * cap < float(capped.D) <= cap
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 @pytest.mark.parametrize("name", _cases(SEARCHED))
 def test_grid_and_steps_each_change_an_unconverged_answer(name):
     law, problem = SEARCHED[name]
@@ -154,6 +155,7 @@ def test_flops_is_the_cost_the_problem_minimises_or_is_bound_by():
     assert list(custom.to_frame().columns) == ["N", "D", "tokens_per_parameter", "loss", "flops", "training_flops"]
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_every_result_has_a_frame_and_a_summary():
     mixture = js.allocate(MIXTURE, OptimalMixture(D=np.array([1e9, 2e9]), unique_tokens={"web": 4e8}))
     for result in (*map(free, SEARCHED), mixture):

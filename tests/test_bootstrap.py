@@ -55,6 +55,7 @@ def test_derived_quantity_and_frames(boot, full_fit):
     assert "600 resamples" in repr(boot)
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_same_seed_same_answer_whatever_the_chunking(full_fit):
     one = js.bootstrap(full_fit, n=40, seed=3, chunk_size=40).to_frame()
     other = js.bootstrap(full_fit, n=40, seed=3, chunk_size=16).to_frame()

@@ -109,6 +109,7 @@ def test_cli_allocate_one_budget(capsys):
     assert "Compute-optimal allocation" in out and "9.718e+10" in out
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_cli_allocate_frontier_with_plot(capsys, tmp_path):
     assert main(["allocate", "chinchilla", "--frontier", "1e20:1e26", "--points", "3", "-n", "30", "--plot", str(tmp_path / "f.png")]) == 0
     assert capsys.readouterr().out.count("e+2") >= 3
@@ -120,6 +121,7 @@ def test_cli_allocate_needs_a_budget(capsys):
     assert "exactly one of --budget" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 @pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
 def test_cli_infer_prints_summary_and_the_band_at_1e24(capsys):
     assert main(["infer", "chinchilla", "--samples", "200", "--chains", "2"]) == 0
@@ -146,6 +148,7 @@ def test_gadre_overtraining_dataset_has_the_papers_grid():
     assert (df["N"] > 1e9).sum() == 9 and df["loss"].between(2.0, 8.0).all()
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_cli_allocate_precision_with_kumars_law(capsys):
     assert main(["allocate", "kumar_2024", "--precision", "--budget", "1e21"]) == 0
     out = capsys.readouterr().out

@@ -56,6 +56,7 @@ def accuracy_data():
     return pd.DataFrame({"C": C, "accuracy": 1 / (1 + np.exp(-logit))})
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_a_bounded_law_with_its_own_loss_fits_and_bootstraps(accuracy_data):
     res = js.fit(Accuracy, accuracy_data, target="accuracy", loss=LogitSquared())
     for name in ("floor", "slope", "midpoint"):

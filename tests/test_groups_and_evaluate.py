@@ -81,6 +81,7 @@ def test_evaluate_below_a_compute_threshold():
     assert 0 < frame["are"].iloc[0] < 0.03
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_evaluate_by_group_on_the_revisiting_language_curves():
     df = js.datasets.load("revisiting")
     lang = df[df["domain"].isin(["NMT", "LM", "BB"])]

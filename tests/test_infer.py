@@ -68,6 +68,7 @@ def test_same_seed_same_draws_and_an_informative_prior_narrows(epoch_points):
     assert abs(tight.summary().loc["alpha", "mean"] - 0.30) < abs(one.summary().loc["alpha", "mean"] - 0.30)
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 @pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
 def test_student_t_likelihood_learns_nu(epoch_points):
     post = js.infer(js.Chinchilla, epoch_points, likelihood="student_t", **QUICK)
@@ -84,6 +85,7 @@ def test_too_short_chains_warn_with_the_number(epoch_points):
     assert any(re.search(r"effective sample size \d+ < 400", str(w.message)) for w in caught)
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_laplace_agrees_with_nuts(posterior, epoch_points):
     laplace = js.infer(js.Chinchilla, epoch_points, method="laplace")
     nuts, fast = posterior.summary(), laplace.summary()

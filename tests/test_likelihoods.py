@@ -57,6 +57,7 @@ class LogLaplace(js.AbstractLikelihood):
         return {self.scale_site: jnp.sum(weights * jnp.abs(location - jnp.log(y))) / jnp.sum(weights)}
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_a_name_and_its_object_give_the_same_posterior(epoch_df, student_t):
     assert student_t.likelihood == js.LogStudentT() and "LogStudentT likelihood" in repr(student_t)
     with warnings.catch_warnings():
@@ -91,6 +92,7 @@ def test_infer_starts_sigma_at_the_weighted_rms_of_the_point_fits_log_residuals(
     assert rms == pytest.approx(np.sqrt(point.objective / weights.sum()), rel=1e-6)
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 @pytest.mark.filterwarnings("ignore::jaxscale.FitWarning")
 def test_a_likelihood_defined_outside_the_package_runs_through_infer_and_predict(epoch_df):
     post = js.infer(js.Chinchilla, epoch_df, likelihood=LogLaplace(), **SHORT)
@@ -141,6 +143,7 @@ def test_deprecated_infer_spellings_warn_and_give_the_same_draws(epoch_df, stude
         js.infer(js.Chinchilla, epoch_df, num_samples=100, n_samples=200)
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_deprecated_posterior_spellings_warn_and_give_the_same_answer(student_t):
     with pytest.warns(DeprecationWarning, match=r"use summary\(level=...\)"):
         old = student_t.summary(prob=0.8)
@@ -149,6 +152,7 @@ def test_deprecated_posterior_spellings_warn_and_give_the_same_answer(student_t)
         assert student_t.num_draws == student_t.n_draws == 200
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_to_frame_has_a_row_per_draw_and_a_column_per_summary_row(student_t):
     frame = student_t.to_frame()
     assert frame.shape == (200, 2 + 7)
@@ -159,6 +163,7 @@ def test_to_frame_has_a_row_per_draw_and_a_column_per_summary_row(student_t):
     np.testing.assert_array_equal(frame["nu"].to_numpy(), student_t.samples["nu"].reshape(-1))
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_predict_reads_renamed_inputs_like_fit_result_predict(student_t):
     at = {"N": [7e10, 7e11], "D": [1.4e12, 1.4e13]}
     renamed = {"params": at["N"], "tokens": at["D"]}

@@ -136,6 +136,7 @@ def test_pearson_and_deviance_residuals_are_the_textbook_ones(accuracy, binomial
         binomial_fit.residuals("raw")
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_beta_binomial_recovers_a_and_b_and_pass_at_k_is_the_closed_form():
     a, b = 0.5, 4.0
     rng = np.random.default_rng(11)
@@ -155,14 +156,19 @@ def test_beta_binomial_recovers_a_and_b_and_pass_at_k_is_the_closed_form():
     mean, concentration = float(res.law.p), res.noise["concentration"]
     assert mean * concentration == pytest.approx(a, rel=0.1)
     assert (1 - mean) * concentration == pytest.approx(b, rel=0.1)
-    # pass@k = E[1 - (1 - p)^k] over p ~ Beta(a, b), by quadrature.
-    for k in (1, 10, 1000):
-        quadrature = st.beta(a, b).expect(lambda q: 1 - (1 - q) ** k)
-        assert float(js.BetaBinomial.pass_at_k(k, a, b)) == pytest.approx(quadrature, rel=1e-6)
     draws = np.asarray(res.fitted_loss.sample(jax.random.key(0), jnp.full(2000, mean), res.noise, {"trials": jnp.full(2000, 100.0)}))
     assert draws.min() >= 0 and draws.max() <= 100 and draws.var() == pytest.approx(df.k.var(), rel=0.2)
 
 
+def test_pass_at_k_is_the_expectation_over_the_beta():
+    a, b = 0.5, 4.0
+    # pass@k = E[1 - (1 - p)^k] over p ~ Beta(a, b), by quadrature.
+    for k in (1, 10, 1000):
+        quadrature = st.beta(a, b).expect(lambda q: 1 - (1 - q) ** k)
+        assert float(js.BetaBinomial.pass_at_k(k, a, b)) == pytest.approx(quadrature, rel=1e-6)
+
+
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_beta_refuses_exact_zeros_and_ones_unless_squeezed(accuracy):
     _, df = accuracy
     scores = df.assign(score=np.clip(df.acc, 0.0, 0.8).where(df.index != 0, 0.0))
@@ -202,6 +208,7 @@ def test_infer_with_a_binomial_predicts_counts_out_of_the_trials(accuracy):
         post.predict(new.drop(columns="n"))
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_bootstrap_and_groups_run_with_a_likelihood(accuracy, binomial_fit):
     _, df = accuracy
     boot = js.bootstrap(binomial_fit, n=64, seed=0)

@@ -63,6 +63,7 @@ def test_bad_stop_when_agreed(value):
         js.fit(js.Chinchilla, js.datasets.load("chinchilla"), stop_when_agreed=value)
 
 
+@pytest.mark.slow  # moved out of the default run to keep it under 10 minutes on 2 cores
 def test_repacking_loop_runs_each_restart_as_if_alone(epoch_objective):
     """The loop re-packs unfinished restarts into blocks between chunks of steps; restarts must not notice:
     a batch of 64 (several blocks, finishing at different steps) ends where each restart ends on its own."""
