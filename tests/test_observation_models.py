@@ -160,6 +160,15 @@ def test_beta_binomial_recovers_a_and_b_and_pass_at_k_is_the_closed_form():
     assert draws.min() >= 0 and draws.max() <= 100 and draws.var() == pytest.approx(df.k.var(), rel=0.2)
 
 
+def test_beta_binomial_tends_to_the_binomial_without_cancelling_to_noise(accuracy):
+    truth, df = accuracy
+    data = _dataset(df, truth, js.Binomial(trials="n"), "k")
+    binomial = float(js.Binomial(trials="n")(truth, data))
+    for concentration in (1e7, 1e9, 1e30):  # past 1e8 the log-Beta terms would cancel to rounding noise
+        nll = float(js.BetaBinomial(trials="n", concentration=concentration)(truth, data))
+        assert nll == pytest.approx(binomial, rel=1e-3)
+
+
 def test_pass_at_k_is_the_expectation_over_the_beta():
     a, b = 0.5, 4.0
     # pass@k = E[1 - (1 - p)^k] over p ~ Beta(a, b), by quadrature.

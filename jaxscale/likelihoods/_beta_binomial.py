@@ -6,11 +6,13 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import betaln
+from jax.scipy.special import betaln, xlog1py, xlogy
 
 from .._constraints import Interval, Positive
 from ._abstract import AbstractLikelihood, check_positive
 from ._counts import check_trials_option, count_extra, log_choose, read_counts, read_trials
+
+_BINOMIAL_LIMIT = 1e8
 
 
 class BetaBinomial(AbstractLikelihood):
@@ -65,9 +67,14 @@ class BetaBinomial(AbstractLikelihood):
     def log_prob(self, location, y, noise, extra):
         n = extra["trials"]
         k = y * n if self.fractions else y
-        a, b = self._shapes(location, noise)
         constant = extra["log_choose"] if "log_choose" in extra else log_choose(n, k)
-        return constant + betaln(k + a, n - k + b) - betaln(a, b)
+        # Past a concentration of 1e8 the two log-Beta terms cancel to rounding noise (each is ~ a log a), which a
+        # fit would exploit; there the counts are Binomial to within ~n^2 / concentration, so use that limit.
+        huge = noise["concentration"] > _BINOMIAL_LIMIT
+        a, b = self._shapes(location, {"concentration": jnp.minimum(noise["concentration"], _BINOMIAL_LIMIT)})
+        beta_binomial = betaln(k + a, n - k + b) - betaln(a, b)
+        binomial = xlogy(k, location) + xlog1py(n - k, -location)
+        return constant + jnp.where(huge, binomial, beta_binomial)
 
     def sample(self, key, location, noise, extra):
         a, b = self._shapes(location, noise)
