@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ._law import AbstractLaw
+from ._results import warn
 from .problems import AbstractAllocation, AbstractNDProblem, AbstractProblem, Allocation, Search
 
 __all__ = ["Allocation", "allocate", "sensitivities"]
@@ -44,7 +45,28 @@ def allocate(
     """
     search = _search(law, problem, n_range=n_range, d_range=d_range, grid=grid, steps=steps)
     problem.check(law)
-    return problem.solve(law, search)
+    return _announce_unreachable(problem.solve(law, search), problem)
+
+
+def _announce_unreachable(answer, problem):
+    """An answer with NaN or inf (no N and D inside the search ranges reach what the problem asks) is an error,
+    or, for some members of a batch of laws, a warning that counts them: never a silent NaN."""
+    leaves = [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(answer) if isinstance(leaf, (jax.Array, np.ndarray))]
+    if not leaves:
+        return answer
+    bad = np.zeros(np.shape(leaves[0]), bool)
+    for leaf in leaves:
+        if np.issubdtype(leaf.dtype, np.floating) and leaf.shape[: bad.ndim] == bad.shape:
+            bad |= ~np.isfinite(leaf).reshape(bad.shape + (-1,)).all(axis=-1)
+    hint = (
+        f"no allocation inside the search ranges solves {type(problem).__name__}: widen n_range / d_range (defaults "
+        f"(1e3, 1e16)) or ask for something reachable"
+    )
+    if bad.all():
+        raise ValueError(f"{hint}.")
+    if bad.any():
+        warn(f"{int(bad.sum())} of {bad.size} laws have no answer ({hint}); their entries are NaN.")
+    return answer
 
 
 def _search(law, problem, **options) -> Search:

@@ -4,6 +4,7 @@ Closed form (Hoffmann et al. 2022, Appendix D.2): minimising E + A/N^alpha + B/D
 N* = G (C/6)^(beta/(alpha+beta)), D* = (C/6)^(alpha/(alpha+beta)) / G, G = (alpha A / (beta B))^(1/(alpha+beta)).
 """
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.optimize
@@ -165,3 +166,15 @@ def test_best_loss_for_a_training_plus_serving_budget():
     best = js.allocate(LAW, ComputeOptimal(1e24, cost=cost))
     assert float(cost(best.N, best.D)) == pytest.approx(1e24, rel=1e-8)
     assert float(best.N) < float(js.allocate(LAW, ComputeOptimal(1e24)).N)
+
+
+def test_an_unreachable_target_is_an_error_not_a_nan():
+    law = js.Chinchilla(E=1.8172, A=477.8, B=2143.9, alpha=0.34731, beta=0.36718)
+    with pytest.raises(ValueError, match=r"no allocation inside the search ranges solves LossTarget: widen n_range / d_range"):
+        js.allocate(law, js.problems.LossTarget(2.0), n_range=(1e3, 1e6), d_range=(1e3, 1e6))
+    # Half of a batch out of reach: a warning that counts them, the others answered.
+    batch = js.Chinchilla(E=jnp.array([1.8172, 1.8172]), A=jnp.array([477.8, 477.8]), B=jnp.array([2143.9, 2143.9]),
+                          alpha=jnp.array([0.34731, 0.34731]), beta=jnp.array([0.36718, 0.1]))
+    with pytest.warns(js.FitWarning, match=r"1 of 2 laws have no answer"):
+        answer = js.allocate(batch, js.problems.LossTarget(2.0), d_range=(1e3, 1e14))
+    assert np.isfinite(np.asarray(answer.D)[0]) and not np.isfinite(np.asarray(answer.D)[1])
