@@ -25,9 +25,8 @@ from ._results import RESULTS, FitError, warn
 from ._sharding import padded_size
 from ._shared_fit import fit_shared
 from ._shared_fit_result import SharedFitResult
-from ._starts import sobol_per_group
+from ._starts import as_batch, sobol_per_group
 from ._threads import map_on_cores
-from ._tree import replace_parameters
 from .laws import resolve
 from .losses import AbstractLoss, LogHuber
 from .solvers import AbstractSolver
@@ -247,18 +246,7 @@ def _resolve_starts(starts, template: AbstractLaw, dataset: Dataset, loss: Abstr
     if starts is None:
         x = {k: np.asarray(v) for k, v in dataset.inputs.items()}
         return template.default_starts(loss.predicted_target(dataset), x)
-    if isinstance(starts, Mapping):
-        missing = sorted(set(template.parameter_names()) - set(starts))
-        if missing:
-            raise ValueError(f"starts lacks parameters {missing} of {type(template).__name__}.")
-        starts = replace_parameters(template, {k: jnp.asarray(v) for k, v in starts.items()})
-    if not isinstance(starts, type(template)):
-        raise TypeError(f"starts must be a batch of {type(template).__name__}, got {type(starts).__name__}.")
-    if not starts.batch_shape:  # a single law is one start
-        starts = jax.tree_util.tree_map(lambda a: jnp.asarray(a)[None], starts)
-    if len(starts.batch_shape) != 1:
-        raise ValueError(f"starts must have one batch axis, got batch shape {starts.batch_shape}.")
-    return starts
+    return as_batch(starts, template)
 
 
 def _check_group_sizes(w, keys, group_rows, by, parameterization, template) -> None:

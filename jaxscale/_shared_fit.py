@@ -11,7 +11,7 @@ and each group's other parameters from that group's draw s.
 """
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import equinox as eqx
 import jax
@@ -29,7 +29,7 @@ from ._progress import progress_bar, report_progress
 from ._results import RESULTS, FitError, warn
 from ._shared_fit_result import SharedFitResult
 from ._shared_law import GROUP_INPUT, shared_law
-from ._starts import sobol_per_group
+from ._starts import as_batch, sobol_per_group
 from ._tree import replace_parameters
 
 
@@ -166,7 +166,7 @@ def joint_starts(starts, template, joint, dataset, group_rows, loss, dtype) -> j
     per_group = type(joint.template).per_group
     names = type(template).parameter_names()
     if starts is not None:
-        laws = _given_starts(starts, template)
+        laws = as_batch(starts, template)
         values = {}
         for name in names:
             value = jnp.asarray(getattr(laws, name))
@@ -194,22 +194,6 @@ def joint_starts(starts, template, joint, dataset, group_rows, loss, dtype) -> j
     if n_bad == z.shape[0]:
         raise ValueError(f"all {n_bad} joint starting points are NaN/inf or outside the parameters' constraints: check `starts`.")
     return z
-
-
-def _given_starts(starts, template: AbstractLaw) -> AbstractLaw:
-    """The user's starts as a batch of the law (one batch axis)."""
-    if isinstance(starts, Mapping):
-        missing = sorted(set(template.parameter_names()) - set(starts))
-        if missing:
-            raise ValueError(f"starts lacks parameters {missing} of {type(template).__name__}.")
-        starts = replace_parameters(template, {k: jnp.asarray(v) for k, v in starts.items()})
-    if not isinstance(starts, type(template)):
-        raise TypeError(f"starts must be a batch of {type(template).__name__}, got {type(starts).__name__}.")
-    if not starts.batch_shape:  # a single law is one start
-        starts = jax.tree_util.tree_map(lambda a: jnp.asarray(a)[None], starts)
-    if len(starts.batch_shape) != 1:
-        raise ValueError(f"starts must have one batch axis, got batch shape {starts.batch_shape}.")
-    return starts
 
 
 def _check_group_sizes(w, keys, group_rows, by, parameterization, per_group, joint, template) -> None:

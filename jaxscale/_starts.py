@@ -19,6 +19,23 @@ from ._constraints import Positive
 from ._tree import replace_parameters
 
 
+def as_batch(starts, template):
+    """A user's `starts` (a law, a batch of laws or a dict of parameter arrays) as a batch of `template`'s
+    class with one batch axis; a ValueError or TypeError naming what is wrong otherwise."""
+    if isinstance(starts, Mapping):
+        missing = sorted(set(template.parameter_names()) - set(starts))
+        if missing:
+            raise ValueError(f"starts lacks parameters {missing} of {type(template).__name__}.")
+        starts = replace_parameters(template, {k: jnp.asarray(v) for k, v in starts.items()})
+    if not isinstance(starts, type(template)):
+        raise TypeError(f"starts must be a batch of {type(template).__name__}, got {type(starts).__name__}.")
+    if not starts.batch_shape:  # a single law is one start
+        starts = jax.tree_util.tree_map(lambda a: jnp.asarray(a)[None], starts)
+    if len(starts.batch_shape) != 1:
+        raise ValueError(f"starts must have one batch axis, got batch shape {starts.batch_shape}.")
+    return starts
+
+
 def grid(law, **values: Sequence[float]):
     """The Cartesian product of per-parameter values (natural units), as a batch of laws.
 

@@ -8,14 +8,14 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import betaln, xlog1py, xlogy
 
-from .._constraints import Interval, Positive
-from ._abstract import AbstractLikelihood, check_positive
-from ._counts import check_trials_option, count_extra, log_choose, read_counts, read_trials
+from .._constraints import Positive
+from ._abstract import check_positive
+from ._counts import AbstractCountLikelihood
 
 _BINOMIAL_LIMIT = 1e8
 
 
-class BetaBinomial(AbstractLikelihood):
+class BetaBinomial(AbstractCountLikelihood):
     """k ~ BetaBinomial(n, a, b) with a = p * concentration, b = (1 - p) * concentration, p the law's prediction:
     each row's success probability is itself drawn from Beta(a, b), so counts scatter more than a Binomial's.
 
@@ -38,36 +38,17 @@ class BetaBinomial(AbstractLikelihood):
     trials: str | int = eqx.field(static=True)
     concentration: float | None = None
     fractions: bool = eqx.field(static=True, default=False)
-    target_support: ClassVar = Interval(0.0, 1.0)
     noise_constraints: ClassVar = {"concentration": Positive()}
-    extra_names: ClassVar = ("trials",)
 
     def __check_init__(self):
-        check_trials_option(self.trials)
         check_positive("concentration", self.concentration)
-
-    def read_target(self, frame, target):
-        y, n = read_counts(frame, target, self.trials, self.fractions)
-        return y, count_extra(y, n, self.fractions)
-
-    def read_extra(self, frame):
-        return {"trials": read_trials(frame, self.trials)}
-
-    def predicted_target(self, data):
-        # The law predicts a probability: starts follow the success fractions, not the counts.
-        y, n = np.asarray(data.target), np.asarray(data.extra["trials"])
-        return y if self.fractions else y / n
-
-    def location(self, law, x):
-        return law(x)
 
     def _shapes(self, location, noise):
         return location * noise["concentration"], (1 - location) * noise["concentration"]
 
     def log_prob(self, location, y, noise, extra):
-        n = extra["trials"]
-        k = y * n if self.fractions else y
-        constant = extra["log_choose"] if "log_choose" in extra else log_choose(n, k)
+        n, k = extra["trials"], self.successes(y, extra)
+        constant = self.log_choose(y, extra)
         # Past a concentration of 1e8 the two log-Beta terms cancel to rounding noise (each is ~ a log a), which a
         # fit would exploit; there the counts are Binomial to within ~n^2 / concentration, so use that limit.
         huge = noise["concentration"] > _BINOMIAL_LIMIT
@@ -79,13 +60,7 @@ class BetaBinomial(AbstractLikelihood):
     def sample(self, key, location, noise, extra):
         a, b = self._shapes(location, noise)
         key_p, key_k = jax.random.split(key)
-        p = jax.random.beta(key_p, a, b, jnp.shape(location))
-        n = jnp.broadcast_to(extra["trials"], jnp.shape(location))
-        k = jax.random.binomial(key_k, n, p)
-        return k / n if self.fractions else k
-
-    def to_target(self, location, extra):
-        return location if self.fractions else location * extra["trials"]
+        return self.draw(key_k, jax.random.beta(key_p, a, b, jnp.shape(location)), extra)
 
     def noise_priors(self):
         import numpyro.distributions as dist
@@ -106,8 +81,7 @@ class BetaBinomial(AbstractLikelihood):
         return {"concentration": float(1 / rho - 1)}
 
     def pearson(self, location, y, noise, extra):
-        n = extra["trials"]
-        k = y * n if self.fractions else y
+        n, k = extra["trials"], self.successes(y, extra)
         c = noise["concentration"]
         variance = n * location * (1 - location) * (1 + (n - 1) / (c + 1))
         return (k - n * location) / jnp.sqrt(variance)

@@ -1,20 +1,16 @@
 """Successes out of trials: `Binomial` (and `Bernoulli`, one trial per row) around a predicted probability."""
 
-from typing import ClassVar
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import xlog1py, xlogy
 
-from .._constraints import Interval
 from .._dataset import numeric_column
-from ._abstract import AbstractLikelihood
-from ._counts import check_trials_option, count_extra, log_choose, read_counts, read_trials
+from ._counts import AbstractCountLikelihood, count_extra
 
 
-class Binomial(AbstractLikelihood):
+class Binomial(AbstractCountLikelihood):
     """k ~ Binomial(n, p): k successes in n trials, p the law's prediction (a probability in (0, 1)).
 
     For accuracies on a benchmark of n items, or pass rates of n attempts: the noise is what n trials imply,
@@ -37,42 +33,13 @@ class Binomial(AbstractLikelihood):
 
     trials: str | int = eqx.field(static=True)
     fractions: bool = eqx.field(static=True, default=False)
-    target_support: ClassVar = Interval(0.0, 1.0)
-    extra_names: ClassVar = ("trials",)
-
-    def __check_init__(self):
-        check_trials_option(self.trials)
-
-    def read_target(self, frame, target):
-        y, n = read_counts(frame, target, self.trials, self.fractions)
-        return y, count_extra(y, n, self.fractions)
-
-    def read_extra(self, frame):
-        return {"trials": read_trials(frame, self.trials)}
-
-    def predicted_target(self, data):
-        # The law predicts a probability: starts follow the success fractions, not the counts.
-        y, n = np.asarray(data.target), np.asarray(data.extra["trials"])
-        return y if self.fractions else y / n
-
-    def location(self, law, x):
-        return law(x)
-
-    def successes(self, y, extra):
-        return y * extra["trials"] if self.fractions else y
 
     def log_prob(self, location, y, noise, extra):
         n, k = extra["trials"], self.successes(y, extra)
-        constant = extra["log_choose"] if "log_choose" in extra else log_choose(n, k)
-        return constant + xlogy(k, location) + xlog1py(n - k, -location)
+        return self.log_choose(y, extra) + xlogy(k, location) + xlog1py(n - k, -location)
 
     def sample(self, key, location, noise, extra):
-        n = jnp.broadcast_to(extra["trials"], jnp.shape(location))
-        k = jax.random.binomial(key, n, jnp.clip(location, 0.0, 1.0))
-        return k / n if self.fractions else k
-
-    def to_target(self, location, extra):
-        return location if self.fractions else location * extra["trials"]
+        return self.draw(key, location, extra)
 
     def noise_priors(self):
         return {}

@@ -1,8 +1,62 @@
-"""Reading and checking count targets: successes out of trials, before anything compiles."""
+"""Successes out of trials: reading and checking the counts before anything compiles, and what every count
+likelihood (Binomial, BetaBinomial) shares."""
 
+from typing import ClassVar
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
 import numpy as np
 
+from .._constraints import Interval
 from .._dataset import numeric_column
+from ._abstract import AbstractLikelihood
+
+
+class AbstractCountLikelihood(AbstractLikelihood):
+    """Successes of `trials` (a column or one number) around the law's predicted probability; with `fractions`
+    the target holds fractions of successes. Subclasses write `log_prob`, `sample` (through `in_target_units`)
+    and the noise members."""
+
+    trials: eqx.AbstractVar[str | int]
+    fractions: eqx.AbstractVar[bool]
+    target_support: ClassVar = Interval(0.0, 1.0)
+    extra_names: ClassVar = ("trials",)
+
+    def __check_init__(self):
+        check_trials_option(self.trials)
+
+    def read_target(self, frame, target):
+        y, n = read_counts(frame, target, self.trials, self.fractions)
+        return y, count_extra(y, n, self.fractions)
+
+    def read_extra(self, frame):
+        return {"trials": read_trials(frame, self.trials)}
+
+    def predicted_target(self, data):
+        # The law predicts a probability: starts follow the success fractions, not the counts.
+        y, n = np.asarray(data.target), np.asarray(data.extra["trials"])
+        return y if self.fractions else y / n
+
+    def location(self, law, x):
+        return law(x)
+
+    def successes(self, y, extra):
+        return y * extra["trials"] if self.fractions else y
+
+    def log_choose(self, y, extra):
+        """log C(n, k) per row: stored by `read_target`, or computed for a Dataset built without it."""
+        n, k = extra["trials"], self.successes(y, extra)
+        return extra["log_choose"] if "log_choose" in extra else log_choose(n, k)
+
+    def to_target(self, location, extra):
+        return location if self.fractions else location * extra["trials"]
+
+    def draw(self, key, p, extra):
+        """Successes drawn at probabilities `p`, in the target's units (counts, or fractions)."""
+        n = jnp.broadcast_to(extra["trials"], jnp.shape(p))
+        k = jax.random.binomial(key, n, jnp.clip(p, 0.0, 1.0))
+        return k / n if self.fractions else k
 
 
 def read_counts(frame, target: str, trials, fractions: bool) -> tuple[np.ndarray, np.ndarray]:
