@@ -79,7 +79,8 @@ def test_cli_bootstrap_prints_standard_errors(capsys):
 
 
 def test_cli_isoflop_by_configuration(capsys):
-    assert main(["isoflop", "porian_isoflop", "--by", "config", "-n", "50"]) == 0
+    with pytest.warns(js.FitWarning, match=r"21 budget\(s\) left out"):
+        assert main(["isoflop", "porian_isoflop", "--by", "config", "-n", "50"]) == 0
     out = capsys.readouterr().out
     assert "approach 2" in out and out.count("/val") + out.count("/train") == 15
 
