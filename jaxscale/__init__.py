@@ -10,8 +10,10 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import datasets, isoflop, laws, likelihoods, losses, problems, solvers, starts
+from . import datasets, intervals, isoflop, laws, likelihoods, losses, problems, solvers, starts
 from ._allocate import Allocation, allocate, sensitivities
+from ._backtest import backtest
+from ._backtest_result import BacktestResult
 from ._bootstrap import bootstrap
 from ._bootstrap_result import BootstrapResult
 from ._constraints import AbstractConstraint, Interval, Positive, Real
@@ -39,6 +41,7 @@ __all__ = [
     "AbstractLaw",
     "AbstractLikelihood",
     "Allocation",
+    "BacktestResult",
     "Bernoulli",
     "Beta",
     "BetaBinomial",
@@ -69,11 +72,13 @@ __all__ = [
     "Squared",
     "StudentT",
     "allocate",
+    "backtest",
     "bootstrap",
     "datasets",
     "evaluate",
     "fit",
     "infer",
+    "intervals",
     "isoflop",
     "laws",
     "likelihoods",

@@ -12,7 +12,8 @@ import numpy as np
 from ._bootstrap_result import BootstrapResult
 from ._compile_timer import compile_timer
 from ._fit import fit
-from ._fit_result import FitResult
+from ._fit_result import FitResult, GroupedFitResult
+from ._groups import bucket_rows, pad_and_stack
 from ._law import AbstractLaw
 from ._multistart import MultiStart
 from ._progress import progress_bar
@@ -188,5 +189,75 @@ def _stratified_counts(key, indices: jax.Array, order: jax.Array, first: jax.Arr
         u = jax.random.uniform(jax.random.fold_in(key, i), (order.shape[0],))
         drawn = first + jnp.minimum(jnp.floor(u * size.astype(u.dtype)).astype(first.dtype), size - 1)
         return jnp.zeros(order.shape[0]).at[order[drawn]].add(1.0)
+
+    return jax.vmap(counts)(indices)
+
+
+def refit_groups(
+    grouped_fit: GroupedFitResult, n: int = 1000, *, seed: int = 0, chunk_size: int = 250, solver: AbstractSolver | None = None,
+    groups=None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap refits of every group of a `fit(..., by=...)` result at once, resampling within each group.
+
+    Every group x resample is one lane of one compiled program (`chunk_size` resamples of all groups per
+    call); each refit starts from its group's full-data optimum and runs `solver` (default `DampedNewton()`).
+
+    `groups` (indices into `grouped_fit.keys`) refits only those groups, in that order.
+
+    Returns:
+        `z` (n, groups, p), the unconstrained end points (map them with `grouped_fit.parameterization`), and
+        `objective` (n, groups), inf where a refit ended non-finite.
+
+    >>> import jaxscale as js, pandas as pd, numpy as np
+    >>> x = np.tile(np.geomspace(1, 1e3, 8), 2)
+    >>> df = pd.DataFrame({"x": x, "g": np.repeat([0, 1], 8), "loss": 1 + 3 * x ** -0.5 * (1 + 0.01 * np.sin(x))})
+    >>> z, objective = refit_groups(js.fit(js.PowerLaw, df, by="g"), n=20)
+    >>> z.shape, bool(np.isfinite(objective).all())
+    ((20, 2, 3), True)
+    """
+    if not (isinstance(n, (int, np.integer)) and n >= 1):
+        raise ValueError(f"n (the number of resamples) must be a positive integer, got {n!r}.")
+    if not isinstance(grouped_fit, GroupedFitResult):
+        raise TypeError(f"refit_groups needs the GroupedFitResult of fit(..., by=...), got {type(grouped_fit).__name__}.")
+    chosen = np.arange(len(grouped_fit.keys)) if groups is None else np.asarray(groups, dtype=int)
+    group_rows = [grouped_fit.group_rows[g] for g in chosen]
+    n_groups = len(group_rows)
+    sizes = jnp.asarray([len(r) for r in group_rows])
+    stacked = pad_and_stack(grouped_fit.dataset, group_rows, bucket_rows(max(len(r) for r in group_rows)))
+    z_best = np.take_along_axis(np.asarray(grouped_fit.end_z), np.asarray(grouped_fit.best)[:, None, None], axis=1)[chosen]
+    multistart = MultiStart(DampedNewton() if solver is None else solver, n_refine=1, stop_when_agreed=None, agree_rtol=0.0)
+    multistart.check(grouped_fit.loss)
+    chunk = min(int(chunk_size), int(n))
+    n_lanes = chunk * n_groups
+    n_padded = padded_size(n_lanes)
+    key = jax.random.key(seed)
+
+    def refit(first):
+        counts = _within_group_counts(key, jnp.arange(first, first + chunk), sizes, stacked.weights.shape[1])
+        weights = (counts * stacked.weights[None]).reshape(n_lanes, -1)
+        datasets = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a[None], (chunk,) + a.shape).reshape((n_lanes,) + a.shape[1:]), stacked)
+        datasets = eqx.tree_at(lambda d: d.weights, datasets, weights.astype(stacked.weights.dtype))
+        starts = jnp.broadcast_to(jnp.asarray(z_best)[None], (chunk,) + z_best.shape).reshape(n_lanes, 1, -1)
+        pad = lambda a: jnp.concatenate([a, jnp.repeat(a[-1:], n_padded - n_lanes, axis=0)]) if n_padded > n_lanes else a
+        _, _, minimum = multistart.run_batch(grouped_fit.parameterization, grouped_fit.loss, jax.tree_util.tree_map(pad, datasets), 0, pad(starts))
+        take = min(chunk, n - first)
+        shape = lambda a: np.asarray(a[:n_lanes, 0]).reshape((chunk, n_groups) + a.shape[2:])[:take]
+        return shape(minimum.z), np.where(shape(minimum.status) == RESULTS.non_finite, np.inf, shape(minimum.value))
+
+    found = list(map_on_cores(refit, range(0, n, chunk), first_alone=True))
+    return np.concatenate([z for z, _ in found]), np.concatenate([v for _, v in found])
+
+
+@functools.partial(jax.jit, static_argnums=3)
+def _within_group_counts(key, indices: jax.Array, sizes: jax.Array, n_rows: int) -> jax.Array:
+    """How often each row of each padded group is drawn in resamples `indices`: (resamples, groups, rows);
+    group g draws sizes[g] times among its first sizes[g] rows. Resample i depends only on (key, i)."""
+
+    def counts(i):
+        u = jax.random.uniform(jax.random.fold_in(key, i), (sizes.shape[0], n_rows))
+        drawn = jnp.minimum(jnp.floor(u * sizes[:, None]).astype(sizes.dtype), sizes[:, None] - 1)
+        real = jnp.arange(n_rows)[None, :] < sizes[:, None]
+        one_hot = (drawn[:, :, None] == jnp.arange(n_rows)[None, None, :]) & real[:, :, None]
+        return jnp.sum(one_hot, axis=1).astype(jnp.float64 if jax.config.jax_enable_x64 else jnp.float32)
 
     return jax.vmap(counts)(indices)

@@ -9,6 +9,7 @@ import pandas as pd
 from ._fit_result import FitResult
 from ._law import AbstractLaw
 from ._results import RESULTS, status_names
+from .intervals import BootstrapPercentile, IntervalInputs, check_level
 
 
 class BootstrapResult(eqx.Module):
@@ -67,6 +68,24 @@ class BootstrapResult(eqx.Module):
             raise ValueError(f"level must be between 0 and 1, got {level}.")
         kept = self.to_frame().loc[self.ok, list(self.values)]
         return pd.DataFrame({"lo": kept.quantile((1 - level) / 2), "hi": kept.quantile((1 + level) / 2)})
+
+    def predict_interval(self, data, level: float = 0.9, inputs=None) -> pd.DataFrame:
+        """At the rows of `data`: the full fit's `prediction` and the bootstrap percentile interval `lo`, `hi`
+        of the refits' predictions (`js.intervals.BootstrapPercentile`: the spread of the fit, which beyond
+        the data covers less than `level` when the law is wrong; `js.backtest` measures by how much).
+
+        >>> import jaxscale as js
+        >>> df = js.datasets.load("chinchilla", subset="epoch")
+        >>> boot = js.bootstrap(js.Chinchilla, df, n=100, seed=1)
+        >>> band = boot.predict_interval({"N": [7e10], "D": [1.4e12]})
+        >>> bool((band["lo"] < band["prediction"]).all() and (band["prediction"] < band["hi"]).all())
+        True
+        """
+        level = check_level(level)
+        draws = np.asarray(self.laws.predict(data, inputs), dtype=float)[np.asarray(self.ok)]
+        prediction = np.asarray(self.full_fit.law.predict(data, inputs), dtype=float)
+        lo, hi = BootstrapPercentile().bounds(IntervalInputs(prediction, np.zeros_like(prediction), prediction, draws=draws), level)
+        return pd.DataFrame({"prediction": prediction, "lo": lo, "hi": hi})
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         """Per parameter and derived quantity: the full-data estimate, the bootstrap standard error and interval."""

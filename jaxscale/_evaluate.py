@@ -6,9 +6,12 @@ import equinox as eqx
 import numpy as np
 import pandas as pd
 
+from ._backtest import extrapolate, read_axis
 from ._fit import fit
 from ._fit_result import FitResult, GroupedFitResult
-from ._groups import by_columns, group_key
+from ._groups import by_columns, group_key, groups_of
+from .intervals import check_level, resolve_methods
+from .laws import resolve
 
 
 class Extrapolation(eqx.Module):
@@ -25,6 +28,7 @@ class Extrapolation(eqx.Module):
     predictions: pd.DataFrame
     target: str
     by: tuple[str, ...]
+    methods: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per group: `n_train`, `n_test`, `are`, `rmse`, `rmse_log`."""
@@ -38,6 +42,8 @@ class Extrapolation(eqx.Module):
             n_test=("prediction", "size"), are=("_abs_rel", "mean"), rmse=("_sq", "mean"), rmse_log=("_sq_log", "mean")
         )
         frame["rmse"], frame["rmse_log"] = np.sqrt(frame["rmse"]), np.sqrt(frame["rmse_log"])
+        for method in self.methods:  # the share of held-out rows each interval method covers
+            frame[f"coverage_{method}"] = rows.groupby(keys, sort=True)[f"covered_{method}"].mean()
         n_train = self._n_train()
         frame.insert(0, "n_train", [n_train.get(k, 0) for k in frame.index])
         return frame.reset_index(drop=not self.by)
@@ -61,7 +67,10 @@ class Extrapolation(eqx.Module):
         )
 
 
-def evaluate(law, data, *, train=None, below: Mapping[str, float] | None = None, by=None, target: str = "loss", **fit_options) -> Extrapolation:
+def evaluate(
+    law, data, *, train=None, below: Mapping[str, float] | None = None, by=None, target: str = "loss",
+    intervals=None, axis: str | None = None, level: float = 0.9, n_resamples: int = 1000, seed: int = 0, **fit_options,
+) -> Extrapolation:
     """Fits `law` on the training rows of `data` and scores its predictions on the others.
 
     Say which rows train with exactly one of:
@@ -72,6 +81,12 @@ def evaluate(law, data, *, train=None, below: Mapping[str, float] | None = None,
     Args:
         law, target, **fit_options: as for `fit` (`loss`, `starts`, `n_refine`, `inputs`, ...).
         by: fit and score each group separately (all groups in one compiled program).
+        intervals: interval methods (names or `js.intervals` instances, as for `js.backtest`), e.g.
+            "plateau_envelope": adds `lo_<method>`, `hi_<method>`, `covered_<method>` to `predictions` and
+            `coverage_<method>` to `to_frame()`. Rolling-origin methods calibrate on prefixes of the training
+            rows in order of `axis` (default: the one column of `below`).
+        axis, level, n_resamples, seed: the axis the distances are ratios of, the nominal coverage, and the
+            bootstrap refits (for "bootstrap").
 
     >>> import jaxscale as js
     >>> df = js.datasets.load("chinchilla", subset="epoch")
@@ -92,10 +107,43 @@ def evaluate(law, data, *, train=None, below: Mapping[str, float] | None = None,
             )
     if "shared" in fit_options:
         raise ValueError("evaluate scores separate fits per group; shared= (one joint fit) is not supported here: drop it.")
+    methods = () if intervals is None else resolve_methods(intervals)
+    if methods:
+        level = check_level(level)
+        if axis is None:
+            if below is None or len(below) != 1:
+                raise ValueError("intervals= needs axis=<column> (the axis distances are measured along), unless below= names one column.")
+            axis = next(iter(below))
     fits = fit(law, frame[mask], target=target, by=by or None, **fit_options)
     held_out = frame[~mask]
     predictions = held_out.assign(prediction=fits.predict(held_out, fit_options.get("inputs")))
-    return Extrapolation(fits, predictions, target, by)
+    if methods:
+        predictions = _with_intervals(law, frame, mask, by, axis, methods, level, n_resamples, seed, target, fit_options, predictions)
+    return Extrapolation(fits, predictions, target, by, tuple(m.name for m in methods))
+
+
+def _with_intervals(law, frame, mask, by, axis, methods, level, n_resamples, seed, target, fit_options, predictions) -> pd.DataFrame:
+    """`predictions` with each method's interval at every held-out row (one case per group)."""
+    frame = frame.reset_index(drop=True)
+    axis_values = read_axis(frame, axis)
+    keys, group_rows = groups_of(frame, by) if by else ([None], [np.arange(len(frame))])
+    cases = []
+    for rows in group_rows:
+        train, held = rows[mask[rows]], rows[~mask[rows]]
+        if len(held):
+            cases.append({"train": train[np.argsort(axis_values[train], kind="stable")], "targets": held, "_row": held})
+    inputs = fit_options.pop("inputs", None)
+    found = extrapolate(resolve(law), frame, cases, axis_values, methods, level, n_resamples, seed, target, inputs, fit_options)
+    position = {row: i for i, row in enumerate(np.flatnonzero(~mask))}
+    out = predictions.copy()
+    for method in methods:
+        part = found[found["method"] == method.name]
+        order = np.array([position[r] for r in part["_row"]])
+        for column in ("lo", "hi", "covered"):
+            values = np.empty(len(out), dtype=part[column].dtype)
+            values[order] = part[column].to_numpy()
+            out[f"{column}_{method.name}"] = values
+    return out
 
 
 def _training_mask(frame: pd.DataFrame, train, below) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from jaxtyping import Array, Float, Int
 
+from ._curvature import Curvature, curvature
 from ._dataset import Dataset, read_inputs
 from ._groups import by_columns, key_tuple, row_groups
 from ._law import AbstractLaw
@@ -112,15 +113,77 @@ class AbstractFitResult(eqx.Module):
             offset += size
         return natural, on_bound
 
+    def _row_weights(self) -> np.ndarray:
+        """Each fit's row weights over `dataset`'s rows, (fits, n)."""
+        return np.asarray(self.dataset.weights)[None]
+
+    def _curvature(self) -> Curvature:
+        """Standard errors and unidentified parameters at every fit's best point (compiled once per shape)."""
+        z = self._best_z().reshape(-1, self.parameterization.size)
+        return curvature(self.parameterization, self.loss, self.dataset, z, self._row_weights())
+
+    def _standard_error_frame(self) -> pd.DataFrame:
+        """One row per fit: each parameter's standard error from the curvature (0 if fixed, inf if not identified)."""
+        return pd.DataFrame(self._curvature().standard_errors, columns=self.parameterization.flat_names())
+
+    def _identification_problems(self, g: int, curv: Curvature, agreeing_spread: np.ndarray) -> list[str]:
+        """Fit g's parameters that the data do not determine, in words, with what data would."""
+        names = self.parameterization.flat_names()
+        problems = []
+        flat = [names[i] for i in np.flatnonzero(curv.unidentified[g])]
+        if flat:
+            problems.append(
+                f"{_listed(flat)} {'is' if len(flat) == 1 else 'are'} not identified by the data: the objective is flat "
+                f"along a combination of them at the optimum, so other values fit equally well. {self._data_hint(g)}"
+            )
+        spread = [names[i] for i in np.flatnonzero(agreeing_spread[g]) if names[i] not in flat]
+        if spread:
+            problems.append(
+                f"restarts that agree on the objective disagree on {_listed(spread)} by more than a factor of 100: "
+                f"the data do not determine {'it' if len(spread) == 1 else 'them'}. {self._data_hint(g)}"
+            )
+        return problems
+
+    def _data_hint(self, g: int) -> str:
+        """What data would help fit g: the law inputs that take one value over its rows, if any."""
+        used = self._row_weights()[g] > 0
+        constant = []
+        for name, column in self.dataset.inputs.items():
+            values = np.unique(np.asarray(column)[used])
+            if len(values) == 1:
+                constant.append(f"all {int(used.sum())} rows share one {name} ({values[0]:.4g}): add rows with other {name}")
+        text = "; ".join(constant)
+        return (text[0].upper() + text[1:] + ".") if constant else "Add data that vary the inputs these parameters act through, or fix one of them."
+
+    def _agreeing_spread(self) -> np.ndarray:
+        """(fits, q): parameters on which converged restarts that reach the best objective differ by > 100x."""
+        values = np.asarray(self.end_objective).reshape(-1, self.n_refined)
+        codes = np.asarray(self.status).reshape(-1, self.n_refined)
+        z = np.asarray(self.end_z).reshape(-1, self.n_refined, self.parameterization.size)
+        best = np.min(values, axis=-1, keepdims=True)
+        agree = (values <= best + self.agree_rtol * np.abs(best)) & (codes == RESULTS.converged)
+        spread = np.zeros((values.shape[0], len(self.parameterization.flat_names())), bool)
+        for g in range(values.shape[0]):
+            if agree[g].sum() >= 2:
+                natural = self.natural(z[g][agree[g]])
+                with np.errstate(all="ignore"):
+                    positive = np.all(natural > 0, axis=0)
+                    ratio = np.max(natural, axis=0) / np.min(natural, axis=0)
+                spread[g] = positive & (ratio > 100)
+        return spread
+
     def problem_texts(self) -> list[list[str]]:
         """Per fit in the batch, what deserves a `FitWarning`, in words (an empty list when nothing does)."""
         objective, n_agree = self._objective().reshape(-1), self._n_agree().reshape(-1)
         codes, steps = self._best_codes().reshape(-1), self._best_steps().reshape(-1)
         natural, on_bound = self._on_bound()
         flat_names = self.parameterization.flat_names()
+        curv, spread = self._curvature(), self._agreeing_spread()
         found = []
         for g in range(len(objective)):
             problems = []
+            if np.isfinite(objective[g]):
+                problems += self._identification_problems(g, curv, spread)
             if self.n_refined >= 3 and n_agree[g] < 3:
                 problems.append(
                     f"only {n_agree[g]} of {self.n_refined} refined restarts reached the best objective "
@@ -152,6 +215,10 @@ class AbstractFitResult(eqx.Module):
     @abc.abstractmethod
     def problems(self) -> pd.DataFrame:
         """What deserves a look, one row per problem (empty when nothing does)."""
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 class FitResult(AbstractFitResult):
@@ -216,19 +283,36 @@ class FitResult(AbstractFitResult):
         return self.law.predict(data, inputs)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row: every fitted parameter, the objective and the restart agreement."""
-        return self._parameter_frame().drop(columns="status")
+        """One row: every fitted parameter, the objective, the restart agreement, and each parameter's standard
+        error from the curvature at the optimum (`<name>_se`; see `standard_errors`)."""
+        frame = self._parameter_frame().drop(columns="status")
+        return pd.concat([frame, self._standard_error_frame().add_suffix("_se")], axis=1)
+
+    def standard_errors(self) -> pd.Series:
+        """Each parameter's standard error, in natural units, from the curvature of the objective at the optimum.
+
+        For a residual loss, the sandwich (J^T W J)^-1 J^T W diag(r^2) J (J^T W J)^-1 * n / (n - p) of its
+        residuals r and their Jacobian J (robust to noise that varies between rows); for a likelihood, the inverse
+        Hessian of the negative log-likelihood. The delta method carries it through each constraint's map. 0 for a
+        fixed parameter; inf for one the data do not identify (`fit` warns about it). Quicker than, and near,
+        `bootstrap`'s standard errors when the objective is close to quadratic around the optimum; where a
+        parameter's distribution is skewed (a large coefficient such as Chinchilla's A or B), prefer the bootstrap.
+        """
+        return pd.Series(self._curvature().standard_errors[0], index=pd.Index(self.parameterization.flat_names(), name="parameter"), name="se")
 
     def summary(self) -> pd.DataFrame:
         """One row per parameter (flat names): its fitted value, its constraint ("fixed" or "tied to ..." for
-        parameters not searched) and whether it sits on its constraint's boundary."""
+        parameters not searched), its standard error (`standard_errors()`), whether it sits on its constraint's
+        boundary and whether the data identify it."""
         natural, on_bound = self._on_bound()
         parameterization = self.parameterization
         constraints = [str(c) for c, shape in zip(parameterization.constraints, parameterization.shapes) for _ in range(int(np.prod(shape)))]
         roles = parameterization.flat_roles()
         constraints = [c if r == "free" else ("fixed" if r == "fixed" else f"tied to {r}") for c, r in zip(constraints, roles)]
+        curv = self._curvature()
         return pd.DataFrame(
-            {"estimate": natural[0], "constraint": constraints, "on_boundary": on_bound[0]},
+            {"estimate": natural[0], "se": curv.standard_errors[0], "constraint": constraints, "on_boundary": on_bound[0],
+             "identified": ~curv.unidentified[0]},
             index=pd.Index(parameterization.flat_names(), name="parameter"),
         )
 
@@ -333,9 +417,22 @@ class GroupedFitResult(AbstractFitResult):
         keys = [key_tuple(k) for k in self.keys]
         return pd.DataFrame({column: [k[i] for k in keys] for i, column in enumerate(self.by)})
 
+    def _row_weights(self) -> np.ndarray:
+        weights = np.asarray(self.dataset.weights)
+        masks = np.zeros((len(self.keys), weights.shape[0]))
+        for g, rows in enumerate(self.group_rows):
+            masks[g, rows] = weights[rows]
+        return masks
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per group: the `by` columns, the fitted parameters, objective, restart agreement and status."""
-        return pd.concat([self._key_columns(), self._parameter_frame()], axis=1)
+        """One row per group: the `by` columns, the fitted parameters, objective, restart agreement, status and
+        each parameter's standard error (`<name>_se`, as `FitResult.standard_errors`)."""
+        return pd.concat([self._key_columns(), self._parameter_frame(), self._standard_error_frame().add_suffix("_se")], axis=1)
+
+    def standard_errors(self) -> pd.DataFrame:
+        """One row per group: each parameter's standard error from the curvature at its optimum (see
+        `FitResult.standard_errors`)."""
+        return pd.concat([self._key_columns(), self._standard_error_frame()], axis=1)
 
     def summary(self) -> pd.DataFrame:
         """One row per parameter (flat names): its median, 5% and 95% quantile and range across groups."""

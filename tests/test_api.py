@@ -9,11 +9,11 @@ import jaxscale as js
 
 PUBLIC = {
     "jaxscale": [
-        "AbstractBoundedLaw", "AbstractConstraint", "AbstractFitResult", "AbstractLaw", "AbstractLikelihood", "AbstractLogLaw", "Allocation",
+        "AbstractBoundedLaw", "AbstractConstraint", "AbstractFitResult", "AbstractLaw", "AbstractLikelihood", "AbstractLogLaw", "Allocation", "BacktestResult",
         "Bernoulli", "Beta", "BetaBinomial", "Binomial", "BootstrapResult", "BrokenPowerLaw", "Chinchilla", "Dataset",
         "Extrapolation", "FitError", "FitResult", "FitWarning", "GroupedFitResult", "Interval", "Kaplan", "LogHuber",
         "LogNormal", "LogSquared", "LogStudentT", "MultiStart", "Normal", "Positive", "Posterior", "PowerLaw", "RESULTS",
-        "Real", "SharedFitResult", "Squared", "StudentT", "allocate", "bootstrap", "datasets", "evaluate", "fit", "infer", "isoflop", "laws",
+        "Real", "SharedFitResult", "Squared", "StudentT", "allocate", "backtest", "bootstrap", "datasets", "evaluate", "fit", "infer", "intervals", "isoflop", "laws",
         "likelihoods", "losses", "problems", "sensitivities", "solvers", "starts",
     ],
     "jaxscale.likelihoods": [
@@ -35,6 +35,10 @@ PUBLIC = {
     "jaxscale.solvers": [
         "AbstractLevenbergMarquardt", "AbstractSolver", "BatchMinimum", "DampedNewton", "GaussNewton", "OptaxSolver", "SolverState",
         "minimize_batch", "minimize_groups",
+    ],
+    "jaxscale.intervals": [
+        "AbstractIntervalMethod", "BootstrapPercentile", "IntervalInputs", "METHODS", "PlateauEnvelope", "RollingOrigin", "check_level",
+        "conformal_rank_quantile", "resolve_methods",
     ],
     "jaxscale.starts": ["grid", "hoffmann_grid", "sobol", "sobol_per_group", "uniform"],
     "jaxscale.losses": ["AbstractLogLoss", "AbstractLoss", "AbstractResidualLoss", "LogHuber", "LogSquared", "Squared"],

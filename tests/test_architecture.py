@@ -110,7 +110,7 @@ def _package_of(module: str) -> str:
 def test_the_import_graph_has_no_cycle():
     graph = _edges()
     # The root face imports everything; nothing below may import it back.
-    assert [m for m in graph if "jaxscale" in graph[m] and m != "jaxscale.cli"] == []
+    assert [m for m in graph if "jaxscale" in graph[m] and not m.startswith("jaxscale.cli")] == []
     assert _cycles(graph) == []
 
 
@@ -131,7 +131,7 @@ def test_at_most_one_own_package_import_inside_a_function_outside_the_cli():
     inner = sorted({
         f"{module}:{line}"
         for module in MODULES
-        if module != "jaxscale.cli"
+        if not module.startswith("jaxscale.cli")
         for target, _, in_function, line in _own_imports(module)
         if in_function
     })

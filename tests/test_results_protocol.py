@@ -68,7 +68,7 @@ def test_a_group_is_a_slice_of_the_stack(grouped):
 def test_every_fit_result_has_to_frame_summary_and_problems(grouped):
     alone = grouped["a"]
     summary = alone.summary()
-    assert list(summary.index) == ["E", "A", "alpha"] and list(summary.columns) == ["estimate", "constraint", "on_boundary"]
+    assert list(summary.index) == ["E", "A", "alpha"] and list(summary.columns) == ["estimate", "se", "constraint", "on_boundary", "identified"]
     assert summary.loc["alpha", "estimate"] == pytest.approx(float(alone.law.alpha))
     assert alone.problems().empty and list(alone.problems().columns) == ["problem"]
     across = grouped.summary()
