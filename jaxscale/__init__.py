@@ -10,12 +10,14 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import datasets, intervals, isoflop, laws, likelihoods, losses, problems, solvers, starts
+from . import datasets, intervals, isoflop, laws, likelihoods, losses, plot, problems, solvers, starts
 from ._allocate import Allocation, allocate, sensitivities
 from ._backtest import backtest
 from ._backtest_result import BacktestResult
 from ._bootstrap import bootstrap
 from ._bootstrap_result import BootstrapResult
+from ._compare import compare
+from ._compare_result import Comparison
 from ._constraints import AbstractConstraint, Interval, Positive, Real
 from ._dataset import Dataset
 from ._evaluate import Extrapolation, evaluate
@@ -24,6 +26,8 @@ from ._fit_result import AbstractFitResult, FitResult, GroupedFitResult
 from ._infer import infer
 from ._law import AbstractLaw, AbstractLogLaw
 from ._multistart import MultiStart
+from ._observational import observational_scaling
+from ._observational_result import ObservationalResult
 from ._posterior import Posterior
 from ._results import RESULTS, FitError, FitWarning
 from ._shared_fit_result import SharedFitResult
@@ -49,6 +53,7 @@ __all__ = [
     "BootstrapResult",
     "BrokenPowerLaw",
     "Chinchilla",
+    "Comparison",
     "Dataset",
     "Extrapolation",
     "FitError",
@@ -63,6 +68,7 @@ __all__ = [
     "LogStudentT",
     "MultiStart",
     "Normal",
+    "ObservationalResult",
     "Positive",
     "Posterior",
     "PowerLaw",
@@ -74,6 +80,7 @@ __all__ = [
     "allocate",
     "backtest",
     "bootstrap",
+    "compare",
     "datasets",
     "evaluate",
     "fit",
@@ -83,6 +90,8 @@ __all__ = [
     "laws",
     "likelihoods",
     "losses",
+    "observational_scaling",
+    "plot",
     "problems",
     "sensitivities",
     "solvers",

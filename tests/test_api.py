@@ -10,11 +10,11 @@ import jaxscale as js
 PUBLIC = {
     "jaxscale": [
         "AbstractBoundedLaw", "AbstractConstraint", "AbstractFitResult", "AbstractLaw", "AbstractLikelihood", "AbstractLogLaw", "Allocation", "BacktestResult",
-        "Bernoulli", "Beta", "BetaBinomial", "Binomial", "BootstrapResult", "BrokenPowerLaw", "Chinchilla", "Dataset",
+        "Bernoulli", "Beta", "BetaBinomial", "Binomial", "BootstrapResult", "BrokenPowerLaw", "Chinchilla", "Comparison", "Dataset",
         "Extrapolation", "FitError", "FitResult", "FitWarning", "GroupedFitResult", "Interval", "Kaplan", "LogHuber",
-        "LogNormal", "LogSquared", "LogStudentT", "MultiStart", "Normal", "Positive", "Posterior", "PowerLaw", "RESULTS",
-        "Real", "SharedFitResult", "Squared", "StudentT", "allocate", "backtest", "bootstrap", "datasets", "evaluate", "fit", "infer", "intervals", "isoflop", "laws",
-        "likelihoods", "losses", "problems", "sensitivities", "solvers", "starts",
+        "LogNormal", "LogSquared", "LogStudentT", "MultiStart", "Normal", "ObservationalResult", "Positive", "Posterior", "PowerLaw", "RESULTS",
+        "Real", "SharedFitResult", "Squared", "StudentT", "allocate", "backtest", "bootstrap", "compare", "datasets", "evaluate", "fit", "infer", "intervals", "isoflop", "laws",
+        "likelihoods", "losses", "observational_scaling", "plot", "problems", "sensitivities", "solvers", "starts",
     ],
     "jaxscale.likelihoods": [
         "AbstractLikelihood", "AbstractScaleLikelihood", "Bernoulli", "Beta", "BetaBinomial", "Binomial", "LIKELIHOODS",
@@ -40,6 +40,7 @@ PUBLIC = {
         "AbstractIntervalMethod", "BootstrapPercentile", "IntervalInputs", "METHODS", "PlateauEnvelope", "RollingOrigin", "check_level",
         "conformal_rank_quantile", "resolve_methods",
     ],
+    "jaxscale.plot": ["KINDS", "check_path", "draw", "fit", "frontier", "groups", "isoflop", "plot_fit", "posterior", "predicted", "residuals"],
     "jaxscale.starts": ["grid", "hoffmann_grid", "sobol", "sobol_per_group", "uniform"],
     "jaxscale.losses": ["AbstractLogLoss", "AbstractLoss", "AbstractResidualLoss", "LogHuber", "LogSquared", "Squared"],
 }

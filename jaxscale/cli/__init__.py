@@ -12,9 +12,9 @@ a traceback; output paths are checked before any work, and files are written who
 import argparse
 import sys
 
-from . import _allocate, _bootstrap, _common, _fit, _infer, _isoflop, _mixture
+from . import _allocate, _backtest, _bootstrap, _common, _fit, _infer, _isoflop, _mixture
 
-COMMANDS = (_fit, _bootstrap, _isoflop, _allocate, _infer, _mixture)
+COMMANDS = (_fit, _bootstrap, _isoflop, _allocate, _infer, _mixture, _backtest)
 
 
 def main(argv=None) -> int:
@@ -26,7 +26,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         for flag in args.outputs:
-            _common.check_output(getattr(args, flag, None), f"--{flag}")
+            _common.check_output(getattr(args, flag, None), f"--{flag}", figure=flag == "plot")
         return args.run(args)
     except (ValueError, TypeError, KeyError, OSError) as error:
         print(f"jaxscale: error: {str(error).strip(chr(39)) if isinstance(error, KeyError) else error}", file=sys.stderr)

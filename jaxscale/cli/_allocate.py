@@ -99,18 +99,8 @@ def run(args) -> int:
     common.print_warnings(caught)
     common.write_table(args, table)
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        figure, ax = plt.subplots(figsize=(6, 4))
-        for name in ("N", "D"):
-            ax.plot(table["C"], table[name], label=f"{name}*")
-            ax.fill_between(table["C"], table[f"{name}_lo"], table[f"{name}_hi"], alpha=0.25)
-        ax.set(xscale="log", yscale="log", xlabel="compute C (FLOPs)", ylabel="parameters / tokens", title="Compute-optimal frontier (95% band)")
-        ax.legend()
-        common.save_figure(figure, args.plot)
+        js.plot.frontier(boot, values, level=0.95, path=args.plot)
+        print(f"plot saved to {args.plot}")
     return 0
 
 

@@ -94,9 +94,18 @@ def print_warnings(caught) -> None:
         print(f"warning: {warning.message}")
 
 
-def check_output(path: str | None, flag: str) -> None:
-    """Refuses, before any work, an output path that cannot be written."""
+def check_output(path: str | None, flag: str, figure: bool = False) -> None:
+    """Refuses, before any work, an output path that cannot be written (for a figure, also one whose extension
+    names no image format)."""
     if path is None:
+        return
+    if figure:
+        from ..plot import check_path
+
+        try:
+            check_path(path)
+        except ValueError as error:
+            raise ValueError(f"{flag}: {error}") from None
         return
     if os.path.isdir(path):
         raise ValueError(f"{flag} {path!r} is a directory: give a file name inside it, e.g. {os.path.join(path, 'out')}.")
@@ -125,11 +134,3 @@ def write_table(args, frame) -> None:
     if getattr(args, "out", None):
         write_atomically(args.out, lambda p: frame.to_csv(p, index=False))
         print(f"table written to {args.out}")
-
-
-def save_figure(figure, path: str) -> None:
-    import matplotlib.pyplot as plt
-
-    write_atomically(path, lambda p: figure.savefig(p, dpi=120, bbox_inches="tight"))
-    plt.close(figure)
-    print(f"plot saved to {path}")

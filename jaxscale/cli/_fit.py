@@ -20,10 +20,6 @@ def run(args) -> int:
     data, source = common.load(args)
     law = js.laws.get(args.law)
     options = common.fit_options(args)
-    if args.plot and not {"N", "D"} <= set(law.inputs):
-        raise ValueError(f"--plot draws laws of N and D against compute; {law.__name__} reads {list(law.inputs)}: drop --plot.")
-    if args.plot and args.by:
-        raise ValueError("--plot draws one fit; with --by, drop --plot or fit one group's rows.")
     print(f"Fitting {law.__name__} to {source}: {len(data)} rows, target '{args.target}', LogHuber(delta={args.delta:g}).")
     began = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -49,9 +45,10 @@ def run(args) -> int:
         print(f"time: {result.seconds:.3f} s fitting, {result.compile_seconds:.2f} s compiling, {total:.2f} s in all")
     common.print_warnings(caught)
     common.write_table(args, table)
-    if args.plot:
-        from .._plot import plot_fit
-
-        common.write_atomically(args.plot, lambda path: plot_fit(result, data, path, inputs=options["inputs"], target=args.target))
+    if args.plot:  # a fit of any law, or small multiples of the groups
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", js.FitWarning)
+            js.plot.plot_fit(result, data, args.plot, inputs=options["inputs"], target=args.target)
         print(f"plot saved to {args.plot}")
+        common.print_warnings(caught)
     return 0
