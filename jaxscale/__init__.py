@@ -1,7 +1,9 @@
 """jaxscale: fit, quantify and act on scaling laws, in JAX.
 
 Importing jaxscale turns on JAX's 64-bit mode (`jax_enable_x64`), because scaling-law surfaces such as
-Chinchilla's are badly conditioned in float32; pass `dtype=jnp.float32` to `fit` to work in float32.
+Chinchilla's are badly conditioned in float32; pass `dtype=jnp.float32` to `fit` to work in float32. It also
+turns on JAX's persistent compilation cache in a user cache directory (`JAXSCALE_COMPILATION_CACHE=0` turns
+it off; `JAXSCALE_CACHE_DIR` moves it), so a second process does not compile the same programs again.
 """
 
 import importlib.metadata
@@ -10,12 +12,19 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
+from . import _compilation_cache
+
+_compilation_cache.enable(jax.config)
+
 from . import datasets, intervals, isoflop, laws, likelihoods, losses, plot, problems, solvers, starts
 from ._allocate import Allocation, allocate, sensitivities
 from ._backtest import backtest
 from ._backtest_result import BacktestResult
 from ._bootstrap import bootstrap
 from ._bootstrap_result import BootstrapResult
+from ._chain import ChainStep, chain, chain_tasks
+from ._chain_result import ChainResult
+from ._checkpoints import final_checkpoints, smooth_checkpoints
 from ._compare import compare
 from ._compare_result import Comparison
 from ._constraints import AbstractConstraint, Interval, Positive, Real
@@ -52,6 +61,8 @@ __all__ = [
     "Binomial",
     "BootstrapResult",
     "BrokenPowerLaw",
+    "ChainResult",
+    "ChainStep",
     "Chinchilla",
     "Comparison",
     "Dataset",
@@ -80,9 +91,12 @@ __all__ = [
     "allocate",
     "backtest",
     "bootstrap",
+    "chain",
+    "chain_tasks",
     "compare",
     "datasets",
     "evaluate",
+    "final_checkpoints",
     "fit",
     "infer",
     "intervals",
@@ -94,6 +108,7 @@ __all__ = [
     "plot",
     "problems",
     "sensitivities",
+    "smooth_checkpoints",
     "solvers",
     "starts",
 ]

@@ -10,11 +10,11 @@ import jaxscale as js
 PUBLIC = {
     "jaxscale": [
         "AbstractBoundedLaw", "AbstractConstraint", "AbstractFitResult", "AbstractLaw", "AbstractLikelihood", "AbstractLogLaw", "Allocation", "BacktestResult",
-        "Bernoulli", "Beta", "BetaBinomial", "Binomial", "BootstrapResult", "BrokenPowerLaw", "Chinchilla", "Comparison", "Dataset",
+        "Bernoulli", "Beta", "BetaBinomial", "Binomial", "BootstrapResult", "BrokenPowerLaw", "ChainResult", "ChainStep", "Chinchilla", "Comparison", "Dataset",
         "Extrapolation", "FitError", "FitResult", "FitWarning", "GroupedFitResult", "Interval", "Kaplan", "LogHuber",
         "LogNormal", "LogSquared", "LogStudentT", "MultiStart", "Normal", "ObservationalResult", "Positive", "Posterior", "PowerLaw", "RESULTS",
-        "Real", "SharedFitResult", "Squared", "StudentT", "allocate", "backtest", "bootstrap", "compare", "datasets", "evaluate", "fit", "infer", "intervals", "isoflop", "laws",
-        "likelihoods", "losses", "observational_scaling", "plot", "problems", "sensitivities", "solvers", "starts",
+        "Real", "SharedFitResult", "Squared", "StudentT", "allocate", "backtest", "bootstrap", "chain", "chain_tasks", "compare", "datasets", "evaluate", "final_checkpoints", "fit", "infer", "intervals", "isoflop", "laws",
+        "likelihoods", "losses", "observational_scaling", "plot", "problems", "sensitivities", "smooth_checkpoints", "solvers", "starts",
     ],
     "jaxscale.likelihoods": [
         "AbstractLikelihood", "AbstractScaleLikelihood", "Bernoulli", "Beta", "BetaBinomial", "Binomial", "LIKELIHOODS",

@@ -12,9 +12,9 @@ a traceback; output paths are checked before any work, and files are written who
 import argparse
 import sys
 
-from . import _allocate, _backtest, _bootstrap, _common, _fit, _infer, _isoflop, _mixture
+from . import _allocate, _backtest, _bootstrap, _common, _compare, _fit, _infer, _isoflop, _mixture
 
-COMMANDS = (_fit, _bootstrap, _isoflop, _allocate, _infer, _mixture, _backtest)
+COMMANDS = (_fit, _bootstrap, _isoflop, _allocate, _infer, _mixture, _backtest, _compare)
 
 
 def main(argv=None) -> int:
