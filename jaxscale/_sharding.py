@@ -22,6 +22,16 @@ def padded_size(n: int) -> int:
     return -(-n // d) * d
 
 
+def to_host(array) -> np.ndarray:
+    """A batched result as one NumPy array on this host; across processes (`jax.distributed`), every
+    process's slices gathered, so each process holds the whole batch."""
+    if getattr(array, "is_fully_addressable", True):
+        return np.asarray(array)
+    from jax.experimental import multihost_utils
+
+    return np.asarray(multihost_utils.process_allgather(array, tiled=True))
+
+
 def shard_batch(tree):
     """Places every array leaf of `tree` with its leading axis split over the devices (whose count must divide it)."""
     if device_count() == 1:

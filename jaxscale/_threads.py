@@ -2,7 +2,8 @@
 
 XLA runs the small ops of a fitting loop mostly on one core, and a compiled call releases the GIL, so two
 calls in two threads use two cores. On an accelerator the calls run one after another (the device is
-already parallel).
+already parallel), and so they do when several processes run one program (`jax.distributed`): each process
+must launch the same collectives in the same order.
 """
 
 import os
@@ -13,6 +14,8 @@ import jax
 
 
 def workers() -> int:
+    if jax.process_count() > 1:
+        return 1
     return (os.cpu_count() or 1) if jax.default_backend() == "cpu" else 1
 
 
