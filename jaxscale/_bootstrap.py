@@ -18,7 +18,7 @@ from ._law import AbstractLaw
 from ._multistart import MultiStart
 from ._progress import progress_bar
 from ._results import RESULTS, FitError, warn
-from ._sharding import padded_size
+from ._sharding import padded_size, to_host
 from ._shared_fit_result import SharedFitResult
 from ._threads import map_on_cores
 from .solvers import AbstractSolver, DampedNewton
@@ -114,7 +114,7 @@ def bootstrap(
         _, _, minimum = multistart.run_batch(full_fit.parameterization, full_fit.loss, datasets, data_axes, starts)
         best = jnp.argmin(minimum.value, axis=1)[:, None]
         take = min(chunk, n - first)
-        pick = lambda a: np.asarray(jnp.take_along_axis(a, best.reshape(best.shape + (1,) * (a.ndim - 2)), axis=1)[:take, 0])
+        pick = lambda a: to_host(jnp.take_along_axis(a, best.reshape(best.shape + (1,) * (a.ndim - 2)), axis=1))[:take, 0]
         return pick(minimum.z), pick(minimum.value), pick(minimum.status)
 
     z_ends, objectives, statuses = [], [], []

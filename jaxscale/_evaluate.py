@@ -82,7 +82,7 @@ def evaluate(
         law, target, **fit_options: as for `fit` (`loss`, `starts`, `n_refine`, `inputs`, ...).
         by: fit and score each group separately (all groups in one compiled program).
         intervals: interval methods (names or `js.intervals` instances, as for `js.backtest`), e.g.
-            "plateau_envelope": adds `lo_<method>`, `hi_<method>`, `covered_<method>` to `predictions` and
+            "plateau_band": adds `lo_<method>`, `hi_<method>`, `covered_<method>` to `predictions` and
             `coverage_<method>` to `to_frame()`. Rolling-origin methods calibrate on prefixes of the training
             rows in order of `axis` (default: the one column of `below`).
         axis, level, n_resamples, seed: the axis the distances are ratios of, the nominal coverage, and the

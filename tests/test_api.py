@@ -37,7 +37,7 @@ PUBLIC = {
         "minimize_batch", "minimize_groups",
     ],
     "jaxscale.intervals": [
-        "AbstractIntervalMethod", "BootstrapPercentile", "IntervalInputs", "METHODS", "PlateauEnvelope", "RollingOrigin", "check_level",
+        "AbstractIntervalMethod", "BootstrapPercentile", "IntervalInputs", "METHODS", "PlateauBand", "PlateauEnvelope", "RollingOrigin", "check_level",
         "conformal_rank_quantile", "resolve_methods",
     ],
     "jaxscale.plot": ["KINDS", "check_path", "draw", "fit", "frontier", "groups", "isoflop", "plot_fit", "posterior", "predicted", "residuals"],

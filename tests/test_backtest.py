@@ -42,17 +42,23 @@ def test_rolling_origin_cases_on_true_power_laws():
     df = _curves()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", js.FitWarning)
-        result = backtest(js.PowerLaw, df, by="curve", cutoffs=[0.5, 0.75], intervals=["rolling_origin", "plateau_envelope"])
+        result = backtest(js.PowerLaw, df, by="curve", cutoffs=[0.5, 0.75], intervals=["rolling_origin", "plateau_envelope", "plateau_band"])
     frame = result.to_frame()
     # 2 curves: 6 held-out rows after the 50% cutoff and 3 after 75%, for each of 2 methods.
-    assert len(frame) == 2 * (6 + 3) * 2
+    assert len(frame) == 2 * (6 + 3) * 3
     assert set(frame["n_train"]) == {6, 9}
     assert (frame["distance"] > 1).all() and (frame["lo"] <= frame["hi"]).all()
     # The law is the truth: the predictions are good and the calibrated intervals cover nearly everything.
     assert frame["log_error"].abs().median() < 0.02
-    table = result.summary(by="cutoff")
-    assert (table["coverage"] >= 0.8).all()
-    assert set(result.summary().index.get_level_values("method")) == {"rolling_origin", "plateau_envelope"}
+    table = result.summary(by="cutoff")["coverage"]
+    assert (table.drop("plateau_band", level="method") >= 0.8).all()
+    # The band's noise margin comes from fitted (in-sample) residuals, which understate the noise: where the law
+    # is right it covers less than nominal (documented in PlateauBand).
+    assert table.xs("plateau_band", level="method").min() < 0.9
+    assert set(result.summary().index.get_level_values("method")) == {"rolling_origin", "plateau_envelope", "plateau_band"}
+    # The band reaches from just below the law's extrapolation up to the plateau, far above on a curve still improving.
+    band = frame[frame["method"] == "plateau_band"]
+    assert (band["lo"] < band["prediction"]).all() and (band["hi"] > band["prediction"]).all()
     assert "coverage" in repr(result)
 
 
@@ -88,8 +94,14 @@ def test_the_revisiting_rolling_origin_study():
         warnings.simplefilter("ignore", js.FitWarning)
         result = backtest(js.PowerLaw, data, by="curve", horizon="last", n_resamples=200)
     table = result.summary(by="domain")["coverage"]
-    assert len(result.to_frame()) == 27 * 3
+    assert len(result.to_frame()) == 27 * 4
     # jaxscale's bootstrap on these cases covered 75% (IC) and 27% (NMT) in the issue; far below nominal 90%.
     assert table[("PowerLaw", "bootstrap", "IC")] <= 0.85 and table[("PowerLaw", "bootstrap", "NMT")] <= 0.6
     # The plateau envelope covers at least 85% in both domains.
     assert table[("PowerLaw", "plateau_envelope", "IC")] >= 0.85 and table[("PowerLaw", "plateau_envelope", "NMT")] >= 0.85
+    # The plateau band covers at least 85% in both domains and is narrower than the envelope (benchmarks/README.md:
+    # 100% / 93%, median widths 0.024 / 0.094; the goal of <= 0.09, half SCALE-CERT's 0.18, is missed in NMT).
+    assert table[("PowerLaw", "plateau_band", "IC")] >= 0.85 and table[("PowerLaw", "plateau_band", "NMT")] >= 0.85
+    width = result.summary(by="domain")["median_width"]
+    assert width[("PowerLaw", "plateau_band", "NMT")] < width[("PowerLaw", "plateau_envelope", "NMT")]
+    assert width[("PowerLaw", "plateau_band", "IC")] <= 0.09 and width[("PowerLaw", "plateau_band", "NMT")] <= 0.1

@@ -6,6 +6,7 @@ import pytest
 from jaxscale.intervals import (
     BootstrapPercentile,
     IntervalInputs,
+    PlateauBand,
     PlateauEnvelope,
     RollingOrigin,
     check_level,
@@ -62,3 +63,16 @@ def test_an_unknown_method_or_a_bad_level_is_refused_by_name():
     with pytest.raises(ValueError, match="level"):
         check_level(0)
     assert [m.name for m in resolve_methods("rolling_origin")] == ["rolling_origin"]
+
+
+def test_plateau_band_spans_the_law_and_the_plateau_widened_by_the_late_training_noise():
+    # Early residuals are large (a curve's noisy start), the later half small: only the later half sets the margin.
+    residuals = np.r_[np.full(10, 0.5), np.linspace(-0.01, 0.01, 10)]
+    inputs = IntervalInputs(np.array([1.0, 2.0]), np.log([2.0, 8.0]), np.array([1.2, 1.5]), train_log_residuals=residuals)
+    lo, hi = PlateauBand().bounds(inputs, 0.9)
+    q = conformal_rank_quantile(np.abs(residuals[10:]), 0.9)
+    assert q == pytest.approx(0.01)
+    # No margin grows with distance: the band is the same relative width near and far.
+    assert np.allclose(lo, [1.0 * np.exp(-q), 1.5 * np.exp(-q)]) and np.allclose(hi, [1.2 * np.exp(q), 2.0 * np.exp(q)])
+    with pytest.raises(ValueError, match="train_log_residuals"):
+        PlateauBand().bounds(IntervalInputs(np.ones(1), np.ones(1), np.ones(1)), 0.9)

@@ -3,10 +3,11 @@
 
 from ._abstract import AbstractIntervalMethod, IntervalInputs, check_level, conformal_rank_quantile
 from ._bootstrap_percentile import BootstrapPercentile
+from ._plateau_band import PlateauBand
 from ._plateau_envelope import PlateauEnvelope
 from ._rolling_origin import RollingOrigin
 
-METHODS = {m.name: m for m in (BootstrapPercentile, RollingOrigin, PlateauEnvelope)}
+METHODS = {m.name: m for m in (BootstrapPercentile, RollingOrigin, PlateauEnvelope, PlateauBand)}
 
 
 def resolve_methods(intervals) -> tuple[AbstractIntervalMethod, ...]:
@@ -34,6 +35,6 @@ def resolve_methods(intervals) -> tuple[AbstractIntervalMethod, ...]:
 
 
 __all__ = [
-    "AbstractIntervalMethod", "BootstrapPercentile", "IntervalInputs", "METHODS", "PlateauEnvelope", "RollingOrigin",
+    "AbstractIntervalMethod", "BootstrapPercentile", "IntervalInputs", "METHODS", "PlateauBand", "PlateauEnvelope", "RollingOrigin",
     "check_level", "conformal_rank_quantile", "resolve_methods",
 ]

@@ -15,7 +15,9 @@ class IntervalInputs(eqx.Module):
     fit's prediction at the last training row (the "no further improvement" forecast); `draws`
     (resamples, points): bootstrap refits' predictions, or None; `inner_log_errors` and
     `inner_log_distances` (m,): log(observed / predicted) and log distance of every prediction made by fits to
-    earlier prefixes of the training rows, at later training rows (training data only), or None.
+    earlier prefixes of the training rows, at later training rows (training data only), or None;
+    `inner_predictions` and `inner_plateaus` (m,): those predictions, and the value of the same prefix fit at
+    its own last row; `train_log_residuals` (n_train,): log(observed / fitted) at the case's training rows.
     """
 
     prediction: np.ndarray
@@ -24,6 +26,9 @@ class IntervalInputs(eqx.Module):
     draws: np.ndarray | None = None
     inner_log_errors: np.ndarray | None = None
     inner_log_distances: np.ndarray | None = None
+    inner_predictions: np.ndarray | None = None
+    inner_plateaus: np.ndarray | None = None
+    train_log_residuals: np.ndarray | None = None
 
 
 class AbstractIntervalMethod(eqx.Module):
