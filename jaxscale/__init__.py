@@ -16,7 +16,7 @@ from . import _compilation_cache
 
 _compilation_cache.enable(jax.config)
 
-from . import datasets, intervals, isoflop, laws, likelihoods, losses, plot, problems, solvers, starts
+from . import datasets, intervals, isoflop, laws, likelihoods, losses, plot, problems, schedules, solvers, starts
 from ._allocate import Allocation, allocate, sensitivities
 from ._backtest import backtest
 from ._backtest_result import BacktestResult
@@ -28,6 +28,7 @@ from ._checkpoints import final_checkpoints, smooth_checkpoints
 from ._compare import compare
 from ._compare_result import Comparison
 from ._constraints import AbstractConstraint, Interval, Positive, Real
+from ._curve_prediction import predict_curve
 from ._dataset import Dataset
 from ._evaluate import Extrapolation, evaluate
 from ._fit import fit
@@ -39,6 +40,7 @@ from ._observational import observational_scaling
 from ._observational_result import ObservationalResult
 from ._posterior import Posterior
 from ._results import RESULTS, FitError, FitWarning
+from ._schedule_choice import ScheduleChoice, choose_schedule
 from ._shared_fit_result import SharedFitResult
 from .laws import AbstractBoundedLaw, BrokenPowerLaw, Chinchilla, Kaplan, PowerLaw
 from .likelihoods import AbstractLikelihood, Bernoulli, Beta, BetaBinomial, Binomial, LogNormal, LogStudentT, Normal, StudentT
@@ -85,6 +87,7 @@ __all__ = [
     "PowerLaw",
     "RESULTS",
     "Real",
+    "ScheduleChoice",
     "SharedFitResult",
     "Squared",
     "StudentT",
@@ -93,6 +96,7 @@ __all__ = [
     "bootstrap",
     "chain",
     "chain_tasks",
+    "choose_schedule",
     "compare",
     "datasets",
     "evaluate",
@@ -106,7 +110,9 @@ __all__ = [
     "losses",
     "observational_scaling",
     "plot",
+    "predict_curve",
     "problems",
+    "schedules",
     "sensitivities",
     "smooth_checkpoints",
     "solvers",

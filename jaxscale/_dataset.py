@@ -120,7 +120,10 @@ def read_inputs(law_type, data, inputs: Mapping[str, str] | None = None) -> dict
                 f"column '{column}' is missing: {law_type.__name__} needs inputs {list(law_type.inputs)} and the data "
                 f"has columns {list(frame.columns)}. Rename the column or pass inputs={{'{name}': '<your column>'}}."
             )
-        values = numeric_column(frame, column, role=f"input {name}")
+        if name in getattr(law_type, "sequence_inputs", ()):
+            values = sequence_column(frame, column, role=f"input {name}")
+        else:
+            values = numeric_column(frame, column, role=f"input {name}")
         if name in positive:
             reason = f"{law_type.__name__} takes its logarithm"
             if law_type.positive_inputs is None:  # the default: every input is logged
@@ -165,6 +168,26 @@ def numeric_column(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
         )
     values = series.to_numpy(dtype=float)
     require_finite(values, column)
+    return values
+
+
+def sequence_column(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
+    """A column whose every cell is a 1-d array of the same length (a law's sequence input, such as the
+    learning-rate drops before each row's step), as one (rows, length) float array."""
+    cells = frame[column].to_numpy()
+    lengths = {np.shape(cell) for cell in cells}
+    if len(lengths) != 1 or len(next(iter(lengths))) != 1:
+        raise ValueError(
+            f"{role} column '{column}' must hold, in every row, a 1-d array of one common length (a sequence input); "
+            f"it holds shapes {sorted(lengths, key=str)[:5]}. Build it with js.schedules.curve_inputs."
+        )
+    try:
+        values = np.stack([np.asarray(cell, dtype=float) for cell in cells])
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{role} column '{column}' holds arrays that are not numeric ({error}).") from None
+    bad = np.flatnonzero(~np.all(np.isfinite(values), axis=1))
+    if len(bad):
+        raise ValueError(f"column '{column}' has {len(bad)} rows with NaN or inf in their sequence (rows {_first(bad)}).")
     return values
 
 

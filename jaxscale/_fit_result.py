@@ -163,9 +163,11 @@ class AbstractFitResult(eqx.Module):
         best = np.min(values, axis=-1, keepdims=True)
         agree = (values <= best + self.agree_rtol * np.abs(best)) & (codes == RESULTS.converged)
         spread = np.zeros((values.shape[0], len(self.parameterization.flat_names())), bool)
+        # Every refined restart at once: one shape per fit, however many agree (no recompiles).
+        every = self.natural(z.reshape(-1, z.shape[-1])).reshape(z.shape[0], z.shape[1], -1)
         for g in range(values.shape[0]):
             if agree[g].sum() >= 2:
-                natural = self.natural(z[g][agree[g]])
+                natural = every[g][agree[g]]
                 with np.errstate(all="ignore"):
                     positive = np.all(natural > 0, axis=0)
                     ratio = np.max(natural, axis=0) / np.min(natural, axis=0)

@@ -45,6 +45,9 @@ class AbstractLaw(eqx.Module):
     constraints: eqx.AbstractClassVar[Mapping[str, AbstractConstraint]]
     # Inputs whose logarithm the law takes; `None` means all of them. Validation rejects values <= 0 there.
     positive_inputs: ClassVar[tuple[str, ...] | None] = None
+    # Inputs that hold, per row, a fixed-length array (rows, length) instead of one number: a curve's
+    # learning-rate drops before the row's step, read from a column of arrays (`js.schedules.curve_inputs`).
+    sequence_inputs: ClassVar[tuple[str, ...]] = ()
     # How many Sobol starting points `fit` screens by default.
     default_n_starts: ClassVar[int] = 2048
 

@@ -13,8 +13,9 @@ PUBLIC = {
         "Bernoulli", "Beta", "BetaBinomial", "Binomial", "BootstrapResult", "BrokenPowerLaw", "ChainResult", "ChainStep", "Chinchilla", "Comparison", "Dataset",
         "Extrapolation", "FitError", "FitResult", "FitWarning", "GroupedFitResult", "Interval", "Kaplan", "LogHuber",
         "LogNormal", "LogSquared", "LogStudentT", "MultiStart", "Normal", "ObservationalResult", "Positive", "Posterior", "PowerLaw", "RESULTS",
-        "Real", "SharedFitResult", "Squared", "StudentT", "allocate", "backtest", "bootstrap", "chain", "chain_tasks", "compare", "datasets", "evaluate", "final_checkpoints", "fit", "infer", "intervals", "isoflop", "laws",
-        "likelihoods", "losses", "observational_scaling", "plot", "problems", "sensitivities", "smooth_checkpoints", "solvers", "starts",
+        "Real", "ScheduleChoice", "SharedFitResult", "Squared", "StudentT", "allocate", "backtest", "bootstrap", "chain", "chain_tasks", "choose_schedule", "compare", "datasets",
+        "evaluate", "final_checkpoints", "fit", "infer", "intervals", "isoflop", "laws",
+        "likelihoods", "losses", "observational_scaling", "plot", "predict_curve", "problems", "schedules", "sensitivities", "smooth_checkpoints", "solvers", "starts",
     ],
     "jaxscale.likelihoods": [
         "AbstractLikelihood", "AbstractScaleLikelihood", "Bernoulli", "Beta", "BetaBinomial", "Binomial", "LIKELIHOODS",
@@ -22,8 +23,8 @@ PUBLIC = {
     ],
     "jaxscale.laws": [
         "AbstractBoundedLaw", "AbstractMixtureLaw", "BY_NAME", "BrokenPowerLaw", "Chinchilla", "DataConstrained", "ExpMixing",
-        "FloatingPointPrecision", "GadreTopOneError", "Kaplan", "MixtureAdditive", "MixtureJoint", "Overtraining", "PowerLaw",
-        "Precision", "SigmoidCompute", "SigmoidND", "SigmoidTaskLoss", "bounded_logit", "bounded_sigmoid", "get", "resolve",
+        "FloatingPointPrecision", "GadreTopOneError", "Kaplan", "KaplanSteps", "LRAnnealing", "MixtureAdditive", "MixtureJoint", "MultiPowerLaw", "Overtraining", "PowerLaw",
+        "Precision", "SigmoidCompute", "SigmoidND", "SigmoidTaskLoss", "StepLawBatch", "StepLawLR", "bounded_logit", "bounded_sigmoid", "get", "resolve",
     ],
     "jaxscale.problems": [
         "AbstractAllocation", "AbstractComputeBudget", "AbstractLossTarget", "AbstractNDProblem", "AbstractProblem", "Allocation",
@@ -41,6 +42,10 @@ PUBLIC = {
         "conformal_rank_quantile", "resolve_methods",
     ],
     "jaxscale.plot": ["KINDS", "check_path", "draw", "fit", "frontier", "groups", "isoflop", "plot_fit", "posterior", "predicted", "residuals"],
+    "jaxscale.schedules": [
+        "DECAY_SHAPES", "KNOT_INPUTS", "WSD", "AbstractSchedule", "Constant", "Cosine", "FromArray", "TwoStage", "annealing_knots",
+        "curve_inputs", "decay_curve", "final_step_inputs", "schedule_inputs",
+    ],
     "jaxscale.starts": ["grid", "hoffmann_grid", "sobol", "sobol_per_group", "uniform"],
     "jaxscale.losses": ["AbstractLogLoss", "AbstractLoss", "AbstractResidualLoss", "LogHuber", "LogSquared", "Squared"],
 }

@@ -24,14 +24,47 @@ gadre_overtraining.PROVENANCE.md).
 Analyzing Large Language Models Across Training and Scaling") on 8 benchmarks at 27 checkpoints of 15 models
 (70M-12B, standard and deduped), from EleutherAI/pythia's `evals/pythia-v1`, Apache-2.0 (see
 pythia_evals.PROVENANCE.md).
+
+`load("multipower")`: the 27 training-loss curves of Luo et al. 2025 ("A Multi-Power Law for Loss Curve
+Prediction Across Learning Rate Schedules", ICLR 2025): 9 learning-rate schedules x 3 model sizes, one row
+every 128 steps; `multipower_schedules()` gives each schedule as a `js.schedules` module. MIT (see
+multipower_lr_schedules.PROVENANCE.md).
+
+`load("olmo_ladder")`: the OLMo model ladder of Bhagia et al. 2024 ("Establishing Task Scaling Laws via
+Compute-Efficient Model Ladders"): the 16 ladder runs of the paper's main result with their checkpoints'
+task losses and accuracies on 8 tasks, and the 7B-4T and 13B-5T targets; Apache-2.0 (see
+olmo_ladder.PROVENANCE.md).
+
+`load("gadre_downstream")`: the 46 downstream accuracies of Gadre et al. 2024's 104 models, in the row order of
+`load("gadre_overtraining")`; `GADRE_SUBSET` is their 17-task subset. MIT (see gadre_downstream.PROVENANCE.md).
+
+`load("obsscaling")`: 148 base models x 8 benchmarks, with Open LLM Leaderboard v2 and BIG-bench emergent
+tasks, family, N, D and C, from Ruan et al. 2024 ("Observational Scaling Laws and the Predictability of
+Language Model Performance"); Apache-2.0 (see obsscaling.PROVENANCE.md).
 """
 
+from collections.abc import Mapping
 from importlib import resources
 
 import numpy as np
 import pandas as pd
 
-_NAMES = ("chinchilla", "revisiting", "porian_isoflop", "gadre_overtraining", "regmix", "pythia_evals")
+from ..schedules import WSD, AbstractSchedule, Constant, Cosine, TwoStage
+
+# The task lists, chance levels and cuts of these datasets are public here, beside `load`.
+from ._gadre_downstream import GADRE_SUBSET, load_gadre_downstream  # noqa: F401
+from ._obsscaling import OBSSCALING_BENCHMARKS, OBSSCALING_CHANCE, OBSSCALING_CUTOFF, OBSSCALING_FAMILIES, obsscaling  # noqa: F401
+from ._olmo_ladder import OLMO_CHANCE, OLMO_ITEMS, OLMO_TARGETS, OLMO_TASKS, load_olmo_ladder  # noqa: F401
+
+_NAMES = (
+    "chinchilla", "revisiting", "porian_isoflop", "gadre_overtraining", "regmix", "pythia_evals", "multipower", "olmo_ladder",
+    "gadre_downstream", "obsscaling",
+)
+# The datasets that come in more than one form, and their forms (the first is the default).
+_SUBSETS = {"chinchilla": ("all", "epoch"), "pythia_evals": ("all", "wide")}
+# The multi-power-law paper's split (its src/config.py): fit on three schedules, predict the other six.
+MULTIPOWER_FIT = ("cosine_24000", "constant_24000", "wsdcon_9")
+MULTIPOWER_TEST = ("constant_72000", "cosine_72000", "wsd_20000_24000", "wsdld_20000_24000", "wsdcon_3", "wsdcon_18")
 REGMIX_DOMAINS = (
     "arxiv", "freelaw", "nih_exporter", "pubmed_central", "wikipedia_en", "dm_mathematics", "github", "philpapers",
     "stackexchange", "enron_emails", "gutenberg_pg_19", "pile_cc", "ubuntu_irc", "europarl", "hackernews",
@@ -67,6 +100,9 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
     step * 2,097,152), `C` (= 6 * N * D; 0 at step 0), `task`, `chance`, `n` (the benchmark's items, derived
     from the reported stderr: n = acc (1 - acc) / acc_stderr^2 + 1), `acc`, `k` (= acc * n, correct items),
     `acc_stderr`, `acc_norm` and `acc_norm_stderr` (NaN where the harness reports none); 3,240 rows.
+    "multipower" has `size` ("25M", "100M", "400M"), `N` (25e6, 1e8, 4e8), `schedule` (`MULTIPOWER_FIT` +
+    `MULTIPOWER_TEST`), `run` ("<size>/<schedule>"), `split` ("fit" for the paper's fit curves, "test"),
+    `step`, `lr` (the schedule at the step) and `loss` (training loss, 4 decimals); 6,265 rows, 27 curves.
     `subset="wide"` gives one row per checkpoint (405) with the source's metric columns (`<task>_acc`, ...,
     `lambada_openai_ppl`, `mmlu57_mean_acc`), `N`, `D`, `C` and `<task>_n`. Standard 1B is not in the source.
 
@@ -83,8 +119,21 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
     """
     if name not in _NAMES:
         raise ValueError(f"unknown dataset {name!r}; built-in datasets are {list(_NAMES)}.")
+    if subset != "all" and subset not in _SUBSETS.get(name, ()):
+        forms = _SUBSETS.get(name)
+        raise ValueError(
+            f"subset={subset!r}: dataset {name!r} " + (f"has subsets {list(forms)}." if forms else "comes in one form only: drop subset=.")
+        )
+    if name == "olmo_ladder":
+        return load_olmo_ladder()
+    if name == "gadre_downstream":
+        return load_gadre_downstream()
+    if name == "obsscaling":
+        return obsscaling()
     if name == "pythia_evals":
         return _pythia_evals(subset)
+    if name == "multipower":
+        return _multipower()
     if name == "revisiting":
         return _revisiting()
     if name == "porian_isoflop":
@@ -137,6 +186,37 @@ def _benchmark_items(raw: pd.DataFrame, task: str) -> int:
     if not len(implied) or np.max(np.abs(implied - n)) > 0.01:
         raise ValueError(f"pythia_evals: the rows of {task} imply different item counts ({implied.min():.2f} to {implied.max():.2f}).")
     return n
+
+
+def _multipower() -> pd.DataFrame:
+    raw = _read("multipower_lr_schedules.csv")
+    size = raw["size_M"].astype(str) + "M"
+    frame = pd.DataFrame({"size": size, "N": raw["size_M"] * 1e6, "schedule": raw["schedule"], "run": size + "/" + raw["schedule"]})
+    frame["split"] = np.where(raw["schedule"].isin(MULTIPOWER_FIT), "fit", "test")
+    frame["step"], frame["lr"], frame["loss"] = raw["step"], raw["lr"], raw["loss"]
+    return frame
+
+
+def multipower_schedules(warmup: int = 2160, peak: float = 3e-4) -> Mapping[str, AbstractSchedule]:
+    """The 9 learning-rate schedules of `load("multipower")`, by name, as `js.schedules` modules: a linear
+    warmup over 2160 steps to 3e-4, then constant, cosine to 3e-5, WSD from step 20000 to 3e-5 at 24000
+    (geometric: `wsd`, linear: `wsdld`), or two-stage (3e-4 to step 8000, then 3e-5, 9e-5 or 1.8e-4).
+
+    >>> import jaxscale as js
+    >>> schedules = js.datasets.multipower_schedules()
+    >>> float(schedules["wsdcon_9"](8000)), schedules["cosine_72000"].total
+    (9e-05, 72000)
+    """
+    schedules: dict[str, AbstractSchedule] = {}
+    for total in (24000, 72000):
+        schedules[f"constant_{total}"] = Constant(peak=peak, total=total, warmup=warmup)
+        schedules[f"cosine_{total}"] = Cosine(peak=peak, final=peak / 10, total=total, warmup=warmup)
+    fraction = (24000 - 20000) / (24000 - warmup)
+    for prefix, shape in (("wsd", "geometric"), ("wsdld", "linear")):
+        schedules[f"{prefix}_20000_24000"] = WSD(peak=peak, final=peak / 10, decay_fraction=fraction, shape=shape, total=24000, warmup=warmup)
+    for x in (3, 9, 18):
+        schedules[f"wsdcon_{x}"] = TwoStage(first=peak, second=x * 1e-5, switch=8000, total=16000, warmup=warmup)
+    return schedules
 
 
 def _read(filename: str) -> pd.DataFrame:

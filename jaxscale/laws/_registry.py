@@ -8,14 +8,18 @@ from ._exp_mixing import ExpMixing
 from ._floating_point_precision import FloatingPointPrecision
 from ._gadre_top_one_error import GadreTopOneError
 from ._kaplan import Kaplan
+from ._kaplan_steps import KaplanSteps
+from ._lr_annealing import LRAnnealing
 from ._mixture_additive import MixtureAdditive
 from ._mixture_joint import MixtureJoint
+from ._multi_power import MultiPowerLaw
 from ._overtraining import Overtraining
 from ._power_law import PowerLaw
 from ._precision import Precision
 from ._sigmoid_compute import SigmoidCompute
 from ._sigmoid_nd import SigmoidND
 from ._sigmoid_task_loss import SigmoidTaskLoss
+from ._step_law import StepLawBatch, StepLawLR
 
 BY_NAME = {
     "power_law": PowerLaw,
@@ -34,6 +38,12 @@ BY_NAME = {
     "sigmoid_nd": SigmoidND,
     "sigmoid_task_loss": SigmoidTaskLoss,
     "gadre_top_one_error": GadreTopOneError,
+    "multi_power": MultiPowerLaw,
+    "multipower": MultiPowerLaw,
+    "lr_annealing": LRAnnealing,
+    "kaplan_steps": KaplanSteps,
+    "step_law_lr": StepLawLR,
+    "step_law_batch": StepLawBatch,
 }
 
 
