@@ -10,8 +10,10 @@ class PlateauBand(AbstractIntervalMethod):
 
     The band runs from the law's extrapolation (the most improvement) to the plateau (the fit's own value at
     the last training row: no improvement at all), each end widened by a factor exp(q): q is the
-    split-conformal quantile at `level` of |log(observed / fitted)| over the later half of the training rows,
-    the measurement noise close to where the extrapolation starts.
+    split-conformal quantile of |log(observed / fitted)| over the later half of the training rows, the
+    measurement noise close to where the extrapolation starts. Each end is a one-sided risk (the observation
+    leaves the band only past the end the truth lies nearer to), so q is the one-sided `level` bound of
+    symmetric noise: the quantile at 2 level - 1 of the absolute residuals (0.8 for a 90% band).
 
     Assumption (stated, not guaranteed): the metric does not increase along the axis and the law, if wrong,
     promises too much improvement (a saturating power law fitted to a curve that flattens), so the truth lies
@@ -36,6 +38,6 @@ class PlateauBand(AbstractIntervalMethod):
             raise ValueError("plateau_band needs the fit's training residuals (IntervalInputs.train_log_residuals).")
         residuals = np.abs(np.asarray(inputs.train_log_residuals, float))
         late = residuals[len(residuals) // 2 :]
-        q = conformal_rank_quantile(late, level)
+        q = conformal_rank_quantile(late, max(2.0 * level - 1.0, 0.0))
         prediction, plateau = np.asarray(inputs.prediction, float), np.asarray(inputs.plateau, float)
         return np.minimum(prediction, plateau) * np.exp(-q), np.maximum(prediction, plateau) * np.exp(q)
