@@ -41,6 +41,10 @@ olmo_ladder.PROVENANCE.md).
 `load("obsscaling")`: 148 base models x 8 benchmarks, with Open LLM Leaderboard v2 and BIG-bench emergent
 tasks, family, N, D and C, from Ruan et al. 2024 ("Observational Scaling Laws and the Predictability of
 Language Model Performance"); Apache-2.0 (see obsscaling.PROVENANCE.md).
+
+`load("gemstones_cooldowns")`: the 20 Gemstone models' (McLeish et al. 2025) constant-LR trunks and cooldowns,
+618 rows: `model`, `width`, `depth`, `N`, `D`, `step`, `source` (hot / cool_begin / cool_end), `loss`; MIT (see
+gemstones_cooldowns.PROVENANCE.md).
 """
 
 from collections.abc import Mapping
@@ -58,7 +62,7 @@ from ._olmo_ladder import OLMO_CHANCE, OLMO_ITEMS, OLMO_TARGETS, OLMO_TASKS, loa
 
 _NAMES = (
     "chinchilla", "revisiting", "porian_isoflop", "gadre_overtraining", "regmix", "pythia_evals", "multipower", "olmo_ladder",
-    "gadre_downstream", "obsscaling",
+    "gadre_downstream", "obsscaling", "gemstones_cooldowns",
 )
 # The datasets that come in more than one form, and their forms (the first is the default).
 _SUBSETS = {"chinchilla": ("all", "epoch"), "pythia_evals": ("all", "wide")}
@@ -130,6 +134,8 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
         return load_gadre_downstream()
     if name == "obsscaling":
         return obsscaling()
+    if name == "gemstones_cooldowns":
+        return _read("gemstones_cooldowns.csv")
     if name == "pythia_evals":
         return _pythia_evals(subset)
     if name == "multipower":
