@@ -17,6 +17,7 @@ from ._chain_result import ChainResult
 from ._compile_timer import compile_timer
 from ._fit import fit
 from ._multistart import MultiStart
+from ._results import RESULTS
 from ._sharding import padded_size
 from ._threads import map_on_cores
 from .laws import AbstractBoundedLaw, resolve
@@ -65,8 +66,9 @@ def chain(
 
     The bootstrap resamples whole runs: each resample draws the runs (values of `run`, in either step's
     data) with replacement and reweights every row of both steps by how often its run was drawn, then refits
-    both steps (from their full-data optimum, `n_starts` distinct ends of each full fit, with `solver`,
-    default `DampedNewton()`). Rows whose run is missing (NaN; e.g. an anchor point) keep weight 1 in every
+    both steps (from their full-data optimum, `n_starts` distinct ends of each full fit, with `solver`;
+    by default `GaussNewton()` for a residual loss such as `Squared` or `LogHuber`, `DampedNewton()` for any
+    other, a likelihood such as `Binomial`). Rows whose run is missing (NaN; e.g. an anchor point) keep weight 1 in every
     resample. `n_bootstrap=0` fits without a bootstrap.
 
     Everything is checked before anything compiles: columns present (a task missing from the data names
@@ -74,7 +76,7 @@ def chain(
 
     >>> import jaxscale as js, numpy as np, pandas as pd
     >>> N = np.repeat([1e8, 2e8, 4e8, 8e8], 2); D = N * np.tile([20.0, 40.0], 4)
-    >>> runs = pd.DataFrame({"run": np.arange(8), "N": N, "D": D, "bpb": 0.6 + 400 / N**0.3 + 900 / D**0.3})
+    >>> runs = pd.DataFrame({"run": np.arange(8), "N": N, "D": D, "bpb": (0.6 + 400 / N**0.3 + 900 / D**0.3) * (1 + 0.003 * np.sin(np.arange(8)))})
     >>> runs["acc"] = 0.25 + 0.6 / (1 + np.exp(6 * (runs["bpb"] - 1.2)))
     >>> result = js.chain(js.ChainStep(js.Chinchilla, runs, target="bpb"),
     ...                   js.ChainStep(js.laws.SigmoidTaskLoss, runs, target="acc", inputs={"L": "bpb"}, loss=js.Squared()),
@@ -99,8 +101,8 @@ def chain_tasks(
 
     >>> import jaxscale as js, numpy as np, pandas as pd
     >>> N = np.repeat([1e8, 2e8, 4e8, 8e8], 2); D = N * np.tile([20.0, 40.0], 4)
-    >>> runs = pd.DataFrame({"run": np.arange(8), "N": N, "D": D, "bpb_a": 0.6 + 400 / N**0.3 + 900 / D**0.3})
-    >>> runs["bpb_b"] = 1.1 * runs["bpb_a"]
+    >>> runs = pd.DataFrame({"run": np.arange(8), "N": N, "D": D, "bpb_a": (0.6 + 400 / N**0.3 + 900 / D**0.3) * (1 + 0.003 * np.sin(np.arange(8)))})
+    >>> runs["bpb_b"] = runs["bpb_a"] + 0.01
     >>> for t in "ab": runs[f"acc_{t}"] = 0.25 + 0.6 / (1 + np.exp(6 * (runs[f"bpb_{t}"] - 1.2)))
     >>> steps = {t: (js.ChainStep(js.Chinchilla, runs, target=f"bpb_{t}"),
     ...              js.ChainStep(js.laws.SigmoidTaskLoss, runs, target=f"acc_{t}", inputs={"L": f"bpb_{t}"}, loss=js.Squared()))
@@ -147,7 +149,7 @@ def chain_tasks(
         for s in (0, 1):
             for tasks in groups[s]:
                 z, ok = _refit_step([fits[t][s] for t in tasks], [row_runs[t][s] for t in tasks], n_runs, n_bootstrap, seed,
-                                    n_starts, chunk_size, _solver(solver, s, fits[tasks[0]][s].loss))
+                                    n_starts, chunk_size, _solver(solver, fits[tasks[0]][s].loss))
                 for i, t in enumerate(tasks):
                     ends[t][s] = (z[i], ok[i])
     seconds = time.perf_counter() - began - compiling.seconds
@@ -176,12 +178,12 @@ def _check_chain(step1: ChainStep, step2: ChainStep, run: str, label: str):
     return step1, step2, law1, frame1, inputs1, law2, frame2, inputs2, feeds[0]
 
 
-def _solver(solver, step: int, loss) -> AbstractSolver:
-    """The refits' solver: the one given, else exact Newton steps (DampedNewton) for step 1's few points and,
-    for step 2's many checkpoints with a residual loss, Gauss-Newton (cheaper per step, as fast to converge)."""
+def _solver(solver, loss) -> AbstractSolver:
+    """The refits' solver: the one given, else Gauss-Newton for a residual loss (least squares, LogHuber: on
+    Huber's flat tails exact Newton steps crawl) and exact damped Newton steps for any other loss."""
     if solver is not None:
         return solver
-    return GaussNewton() if step == 1 and isinstance(loss, AbstractResidualLoss) else DampedNewton()
+    return GaussNewton() if isinstance(loss, AbstractResidualLoss) else DampedNewton()
 
 
 def _same_program(fits) -> tuple[list[list[str]], list[list[str]]]:
@@ -194,7 +196,7 @@ def _same_program(fits) -> tuple[list[list[str]], list[list[str]]]:
             for group in out[s]:
                 other = fits[group[0]][s]
                 same_shapes = jax.tree_util.tree_map(jnp.shape, fitted.dataset) == jax.tree_util.tree_map(jnp.shape, other.dataset)
-                if same_shapes and eqx.tree_equal(fitted.parameterization, other.parameterization) is True and fitted.loss == other.loss:
+                if same_shapes and bool(eqx.tree_equal(fitted.parameterization, other.parameterization)) and fitted.loss == other.loss:
                     group.append(task)
                     break
             else:
@@ -202,48 +204,77 @@ def _same_program(fits) -> tuple[list[list[str]], list[list[str]]]:
     return out
 
 
+# Steps a refit takes per round: the refits still unfinished after a round are packed together and run
+# again, so that a few slow resamples never hold a whole batch (a batched loop runs until its slowest lane).
+ROUND_STEPS = 32
+
+
 def _refit_step(fits, row_runs, n_runs: int, n: int, seed: int, n_starts: int, chunk_size: int, solver):
     """Bootstrap refits of one step of several tasks (same program), resample i drawing the same runs in
-    every task: per task, end points (n, p) and whether each ended finite (n,)."""
+    every task: per task, end points (n, p) and whether each ended finite (n,).
+
+    Every refit (task, resample, start) is a lane. Lanes run in batches of one shape (one compiled program),
+    `ROUND_STEPS` solver steps at a time; the lanes still unfinished after a round are packed into fresh
+    batches for the next, until each has converged or used the solver's `max_steps`."""
     first_fit = fits[0]
-    multistart = MultiStart(solver, n_refine=n_starts, stop_when_agreed=None, agree_rtol=0.0)
+    multistart = MultiStart(solver, n_refine=1, stop_when_agreed=None, agree_rtol=0.0)
     multistart.check(first_fit.loss)
+    per_round = eqx.tree_at(lambda s: s.max_steps, solver, min(ROUND_STEPS, solver.max_steps))
+    rounds = -(-solver.max_steps // per_round.max_steps)
+    runner = MultiStart(per_round, n_refine=1, stop_when_agreed=None, agree_rtol=0.0)
     n_tasks = len(fits)
     stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *[f.dataset for f in fits])
-    z_starts = jnp.stack([_distinct_ends(f, n_starts) for f in fits])  # (tasks, starts, p)
+    z_starts = np.stack([np.asarray(_distinct_ends(f, n_starts)) for f in fits])  # (tasks, starts, p)
     rows = jnp.asarray(np.stack(row_runs))  # (tasks, rows)
-    chunk = min(int(chunk_size), int(n))
-    lanes = chunk * n_tasks
-    padded = padded_size(lanes)
     key = jax.random.key(seed)
+    lanes_of = np.stack(np.meshgrid(np.arange(n_tasks), np.arange(n), np.arange(n_starts), indexing="ij"), -1).reshape(-1, 3)
+    batch = padded_size(min(int(chunk_size), int(n)) * n_tasks * n_starts)
+    z = z_starts[lanes_of[:, 0], lanes_of[:, 2]]
+    value = np.full(len(lanes_of), np.inf)
+    signature = repr((jax.tree_util.tree_structure(first_fit.parameterization), first_fit.loss, per_round, batch,
+                      jax.tree_util.tree_map(jnp.shape, first_fit.dataset)))
 
-    def refit(first):
-        counts = _run_counts(key, jnp.arange(first, first + chunk), n_runs)  # (chunk, runs)
-        drawn = _row_weights(counts, rows)  # (tasks, chunk, rows)
-        weights = (drawn * stacked.weights[:, None, :]).reshape(lanes, -1)
-        datasets = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a[:, None], (n_tasks, chunk) + a.shape[1:]).reshape((lanes,) + a.shape[1:]), stacked)
-        datasets = eqx.tree_at(lambda d: d.weights, datasets, weights.astype(stacked.weights.dtype))
-        starts = jnp.broadcast_to(z_starts[:, None], (n_tasks, chunk) + z_starts.shape[1:]).reshape((lanes,) + z_starts.shape[1:])
-        pad = lambda a: jnp.concatenate([a, jnp.repeat(a[-1:], padded - lanes, axis=0)]) if padded > lanes else a
-        _, _, minimum = multistart.run_batch(first_fit.parameterization, first_fit.loss, jax.tree_util.tree_map(pad, datasets), 0, pad(starts))
-        best = jnp.argmin(minimum.value[:lanes], axis=1)
-        pick = lambda a: np.asarray(jnp.take_along_axis(a[:lanes], best.reshape((-1,) + (1,) * (a.ndim - 1)), axis=1)[:, 0])
-        take = min(chunk, n - first)
-        z = pick(minimum.z).reshape((n_tasks, chunk) + minimum.z.shape[2:])[:, :take]
-        ok = np.isfinite(pick(minimum.value)).reshape(n_tasks, chunk)[:, :take]
-        return z, ok
+    def run(lanes):
+        """One batch of lanes (indices into lanes_of), padded with lanes that start at NaN (never stepped)."""
+        padded = np.concatenate([lanes, np.full(batch - len(lanes), lanes[0])])
+        tasks, resamples, _ = (jnp.asarray(a) for a in lanes_of[padded].T)
+        datasets = _lane_datasets(stacked, rows, key, tasks, resamples, n_runs)
+        starts = np.where((np.arange(batch) < len(lanes))[:, None], z[padded], np.nan)[:, None]
+        _, _, minimum = runner.run_batch(first_fit.parameterization, first_fit.loss, datasets, 0, jnp.asarray(starts, z.dtype))
+        status = np.asarray(minimum.status[: len(lanes), 0])
+        return lanes, np.asarray(minimum.z[: len(lanes), 0]), np.asarray(minimum.value[: len(lanes), 0]), status
 
-    found = list(map_on_cores(refit, range(0, n, chunk), first_alone=True))
-    z = np.concatenate([f[0] for f in found], axis=1)
-    ok = np.concatenate([f[1] for f in found], axis=1)
+    todo = np.arange(len(lanes_of))
+    for _ in range(rounds):
+        if not len(todo):
+            break
+        batches = [todo[i : i + batch] for i in range(0, len(todo), batch)]
+        unfinished = []
+        for lanes, z_end, v_end, status in map_on_cores(run, batches, first_alone=signature not in _COMPILED):
+            _COMPILED.add(signature)
+            z[lanes], value[lanes] = z_end, v_end
+            unfinished.append(lanes[status == RESULTS.max_steps])
+        todo = np.concatenate(unfinished)
+    value = value.reshape(n_tasks, n, n_starts)
+    best = np.argmin(np.where(np.isfinite(value), value, np.inf), axis=2)
+    z = np.take_along_axis(z.reshape(n_tasks, n, n_starts, -1), best[..., None, None], axis=2)[:, :, 0]
+    ok = np.isfinite(np.take_along_axis(value, best[..., None], axis=2)[..., 0]) & np.all(np.isfinite(z), axis=-1)
     return z, ok
 
 
-@jax.jit
-def _row_weights(counts: jax.Array, rows: jax.Array) -> jax.Array:
-    """(chunk, runs) run counts -> (tasks, chunk, rows) row weights; a row with no run (index -1) keeps 1."""
-    per_row = counts[:, jnp.maximum(rows, 0)]  # (chunk, tasks, rows)
-    return jnp.where(rows[:, None, :] >= 0, jnp.moveaxis(per_row, 1, 0), 1.0)
+# Refit programs already compiled in this process: their batches can run side by side at once (the first
+# batch of a new one runs alone, so that it compiles once, not once per thread).
+_COMPILED: set = set()
+
+
+@functools.partial(jax.jit, static_argnums=5)
+def _lane_datasets(stacked, rows, key, tasks, resamples, n_runs: int):
+    """The datasets of a batch of lanes: task `tasks[j]`'s data, its rows reweighted by resample `resamples[j]`."""
+    counts = _run_counts(key, resamples, n_runs)  # (lanes, runs)
+    lane_rows = rows[tasks]  # (lanes, rows)
+    drawn = jnp.where(lane_rows >= 0, jnp.take_along_axis(counts, jnp.maximum(lane_rows, 0), axis=1), 1.0)
+    datasets = jax.tree_util.tree_map(lambda a: a[tasks], stacked)
+    return eqx.tree_at(lambda d: d.weights, datasets, (drawn * datasets.weights).astype(stacked.weights.dtype))
 
 
 def _check_step(step: ChainStep, label: str, run: str):

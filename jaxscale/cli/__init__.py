@@ -4,7 +4,7 @@
 `jaxscale fit chinchilla`, `jaxscale fit data.csv --law chinchilla [--by family] [--out fit.csv]`,
 `jaxscale bootstrap chinchilla -n 4000`, `jaxscale isoflop data.csv [--by config]`,
 `jaxscale allocate chinchilla --budget 1e24 [--inference-tokens 1e13]`,
-`jaxscale curves fit multipower --law multi_power --by size`, ...
+`jaxscale curves fit multipower --law multi_power --by size`, `jaxscale downstream olmo_ladder --task mmlu --target 13B`, ...
 
 Every failure is one line on stderr and a non-zero exit (2 for a problem with the input, 1 otherwise), never
 a traceback; output paths are checked before any work, and files are written whole or not at all.
@@ -13,9 +13,9 @@ a traceback; output paths are checked before any work, and files are written who
 import argparse
 import sys
 
-from . import _allocate, _backtest, _bootstrap, _common, _compare, _curves, _fit, _infer, _isoflop, _mixture
+from . import _allocate, _backtest, _bootstrap, _common, _compare, _curves, _downstream, _fit, _infer, _isoflop, _mixture
 
-COMMANDS = (_fit, _bootstrap, _isoflop, _allocate, _infer, _mixture, _backtest, _compare, _curves)
+COMMANDS = (_fit, _bootstrap, _isoflop, _allocate, _infer, _mixture, _backtest, _compare, _curves, _downstream)
 
 
 def main(argv=None) -> int:
