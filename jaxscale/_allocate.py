@@ -45,7 +45,37 @@ def allocate(
     """
     search = _search(law, problem, n_range=n_range, d_range=d_range, grid=grid, steps=steps)
     problem.check(law)
+    _check_law_values(law, problem)
     return _announce_unreachable(problem.solve(law, search), problem)
+
+
+def _check_law_values(law, problem) -> None:
+    """A ValueError naming the parameter when a law has NaN / inf parameters or values outside their constraint
+    (a law built by hand with a negative A, say), checked with NumPy before anything compiles. In a batch of laws
+    without `risk`, non-finite members are left to `_announce_unreachable` (each law is solved on its own)."""
+    batch_alone = getattr(problem, "risk", None) is None
+    for one in law if isinstance(law, (list, tuple)) else [law]:
+        constraints = type(one).constraints
+        for name in type(one).parameter_names():
+            value = getattr(one, name)
+            if isinstance(value, jax.core.Tracer):
+                return
+            value = np.asarray(value, dtype=float)
+            finite = np.isfinite(value)
+            if not finite.all() and (value.ndim == 0 or not batch_alone):
+                count = f"{int((~finite).sum())} of {value.size} laws have" if value.ndim else "it is"
+                why = " risk= aggregates over the whole batch, so one NaN member poisons it;" if value.ndim else ""
+                raise ValueError(
+                    f"parameter {name} of {type(one).__name__} is NaN or inf ({count} {value.tolist() if value.ndim == 0 else 'a non-finite value'}):"
+                    f"{why} allocate needs finite parameters. Drop the failed refits or draws (or refit) first."
+                )
+            outside = constraints[name].violated(np.where(finite, value, np.nan)) & finite
+            if outside.any():
+                shown = value.tolist() if value.ndim == 0 else f"{int(outside.sum())} of {value.size} laws"
+                raise ValueError(
+                    f"parameter {name} of {type(one).__name__} must be {constraints[name]}, got {shown}: "
+                    f"no fit gives such a law; check the value you built it with."
+                )
 
 
 def _announce_unreachable(answer, problem):
@@ -117,6 +147,7 @@ def sensitivities(
             f"such as ComputeOptimal or LossTarget); {type(problem).__name__} is not one. Use allocate for it."
         )
     problem.check(law)
+    _check_law_values(law, problem)
     if law.batch_shape:
         raise ValueError("sensitivities takes one law; vmap over a batch yourself or pick one (e.g. result.law).")
 

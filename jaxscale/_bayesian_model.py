@@ -99,6 +99,11 @@ def resolve_priors(template, parameterization: Parameterization, priors) -> dict
         prior = priors.get(name, constraint.default_prior())
         if not hasattr(prior, "sample") or not hasattr(prior, "log_prob"):
             raise TypeError(f"the prior of {name} must be a NumPyro distribution, got {type(prior).__name__}.")
+        if tuple(prior.batch_shape) not in ((), tuple(shape)):
+            raise ValueError(
+                f"the prior of {name} has batch shape {tuple(prior.batch_shape)}, but {name} has shape {tuple(shape)}: "
+                f"give a scalar distribution (e.g. dist.Normal(0.0, 1.0)) or one of shape {tuple(shape)}."
+            )
         resolved[name] = _fit_support(name, prior, constraint)
         if shape and resolved[name].batch_shape != shape:
             resolved[name] = resolved[name].expand(shape)

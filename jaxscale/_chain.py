@@ -16,11 +16,13 @@ import pandas as pd
 from ._chain_result import ChainResult
 from ._compile_timer import compile_timer
 from ._fit import fit
+from ._infer import infer
 from ._multistart import MultiStart
 from ._results import RESULTS
 from ._sharding import padded_size
 from ._threads import map_on_cores
 from .laws import AbstractBoundedLaw, resolve
+from .likelihoods import AbstractLikelihood
 from .losses import AbstractLoss, AbstractResidualLoss
 from .solvers import AbstractSolver, DampedNewton, GaussNewton
 
@@ -55,7 +57,7 @@ class ChainStep:
 
 def chain(
     step1: ChainStep, step2: ChainStep, *, run: str = "run", n_bootstrap: int = 1000, seed: int = 0, n_starts: int = 1,
-    chunk_size: int = 250, solver: AbstractSolver | None = None,
+    chunk_size: int = 250, solver: AbstractSolver | None = None, method: str = "bootstrap", infer_options: Mapping | None = None,
 ) -> ChainResult:
     """Fits a two-step prediction and bootstraps it jointly over runs.
 
@@ -70,6 +72,11 @@ def chain(
     by default `GaussNewton()` for a residual loss such as `Squared` or `LogHuber`, `DampedNewton()` for any
     other, a likelihood such as `Binomial`). Rows whose run is missing (NaN; e.g. an anchor point) keep weight 1 in every
     resample. `n_bootstrap=0` fits without a bootstrap.
+
+    `method="posterior"` carries the steps' Bayesian posteriors instead: each step is sampled by `js.infer`
+    (its likelihood is the step's `loss` where that is a likelihood, else infer's default; `infer_options` such
+    as `n_samples`, `n_chains`, `priors` go to both), and draw i of step 1 is chained with draw i of step 2 (the
+    steps' posteriors are independent, their data being separate measurements).
 
     Everything is checked before anything compiles: columns present (a task missing from the data names
     its column), step 2 reading step 1's output, and the target of a bounded law (an accuracy) in [0, 1].
@@ -86,12 +93,13 @@ def chain(
     (True, 4.0)
     """
     return chain_tasks({"": (step1, step2)}, run=run, n_bootstrap=n_bootstrap, seed=seed, n_starts=n_starts,
-                       chunk_size=chunk_size, solver=solver)[""]
+                       chunk_size=chunk_size, solver=solver, method=method, infer_options=infer_options)[""]
 
 
 def chain_tasks(
     steps: Mapping[str, tuple[ChainStep, ChainStep]], *, run: str = "run", n_bootstrap: int = 1000, seed: int = 0,
-    n_starts: int = 1, chunk_size: int = 250, solver: AbstractSolver | None = None,
+    n_starts: int = 1, chunk_size: int = 250, solver: AbstractSolver | None = None, method: str = "bootstrap",
+    infer_options: Mapping | None = None,
 ) -> dict[str, ChainResult]:
     """`chain` for many tasks at once: task name -> (step 1, step 2), one `ChainResult` per task.
 
@@ -114,6 +122,10 @@ def chain_tasks(
     for name, value in (("n_bootstrap", n_bootstrap), ("n_starts", n_starts), ("chunk_size", chunk_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (0 if name == "n_bootstrap" else 1):
             raise ValueError(f"{name} must be a whole number >= {0 if name == 'n_bootstrap' else 1}, got {value!r}.")
+    if method not in ("bootstrap", "posterior"):
+        raise ValueError(f"method must be 'bootstrap' (joint over runs) or 'posterior' (each step's NUTS posterior), got {method!r}.")
+    if infer_options is not None and (method != "posterior" or not isinstance(infer_options, Mapping)):
+        raise ValueError("infer_options (a dict of js.infer keywords) goes with method='posterior'.")
     if not isinstance(steps, Mapping) or not steps:
         raise TypeError("steps must be a non-empty mapping: task name -> (step1, step2), each a js.ChainStep.")
     checked = {}
@@ -135,6 +147,8 @@ def chain_tasks(
             fitted_max={name: float(frame1[column].max()) for name, column in inputs1.items()},
             fitted_intermediate=(float(frame2[step1.target].min()), float(frame2[step1.target].max())),
         )
+    if method == "posterior":
+        return {task: _posterior_chain(checked[task], fits[task], commons[task], seed, dict(infer_options or {})) for task in steps}
     if n_bootstrap == 0:
         return {task: ChainResult(*fits[task], None, None, np.zeros(0, bool), seconds=0.0, compile_seconds=0.0, **commons[task])
                 for task in steps}
@@ -161,6 +175,23 @@ def chain_tasks(
         laws2 = jax.vmap(fit2.parameterization.to_law)(jnp.asarray(z2))
         results[task] = ChainResult(fit1, fit2, laws1, laws2, ok1 & ok2, seconds=seconds, compile_seconds=compiling.seconds, **commons[task])
     return results
+
+
+def _posterior_chain(checked, fits, common: dict, seed: int, options: dict) -> ChainResult:
+    """Both steps sampled by NUTS; draw i of one chained with draw i of the other."""
+    step1, step2, law1, frame1, inputs1, law2, frame2, inputs2, _ = checked
+    posteriors = []
+    with compile_timer() as compiling:
+        began = time.perf_counter()
+        for offset, (step, law, frame, inputs) in enumerate(((step1, law1, frame1, inputs1), (step2, law2, frame2, inputs2))):
+            held = {k: v for k, v in dict(step.fit_options).items() if k in ("fixed", "tied")}
+            likelihood = {"likelihood": step.loss} if isinstance(step.loss, AbstractLikelihood) else {}
+            posteriors.append(infer(law, frame, target=step.target, inputs=inputs, seed=seed + offset, **held, **likelihood, **options))
+        seconds = time.perf_counter() - began - compiling.seconds
+    first, second = (p.laws for p in posteriors)
+    count = min(int(np.shape(getattr(first, type(first).parameter_names()[0]))[0]), int(np.shape(getattr(second, type(second).parameter_names()[0]))[0]))
+    take = lambda laws: jax.tree_util.tree_map(lambda a: a[:count], laws)
+    return ChainResult(*fits, take(first), take(second), np.ones(count, bool), seconds=seconds, compile_seconds=compiling.seconds, **common)
 
 
 def _check_chain(step1: ChainStep, step2: ChainStep, run: str, label: str):

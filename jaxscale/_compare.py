@@ -119,6 +119,8 @@ def compare(
     >>> round(float(result.to_frame()["multiplier"].iloc[0]), 3)
     2.0
     """
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
     template = resolve(law)
     frame = _frame(data, variant)
     compute_input = _compute_input(template, inputs)

@@ -8,6 +8,7 @@ import math
 
 import equinox as eqx
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, ArrayLike
 
 
@@ -33,6 +34,17 @@ class AbstractConstraint(eqx.Module):
     @abc.abstractmethod
     def bounds(self) -> tuple[float | None, float | None]:
         """(low, high) of the constrained values; None where unbounded."""
+
+    def violated(self, value) -> np.ndarray:
+        """True where a concrete value lies outside the constraint (checked with NumPy: nothing compiles)."""
+        lo, hi = self.bounds()
+        value = np.asarray(value, dtype=float)
+        out = np.zeros(value.shape, bool)
+        if lo is not None:
+            out |= value < lo
+        if hi is not None:
+            out |= value > hi
+        return out
 
     @abc.abstractmethod
     def default_prior(self):
@@ -88,6 +100,9 @@ class Positive(AbstractConstraint):
 
     def bounds(self):
         return 0.0, None
+
+    def violated(self, value) -> np.ndarray:
+        return np.asarray(value) <= 0
 
     def default_prior(self):
         import numpyro.distributions as dist

@@ -107,24 +107,39 @@ def infer(
     >>> post.likelihood, post.to_frame().shape  # one row per draw: chain, draw and 6 sampled sites
     (LogNormal(), (400, 8))
     """
+    if by is not None and len(by) and not (pooled or independent or shared):
+        raise ValueError(
+            f"by={by!r} groups the rows, but no parameter varies by group: name them in pooled= (partial pooling, "
+            "e.g. pooled=['E']) or independent= (one per group), or drop by=."
+        )
+    for role, chosen in (("pooled", pooled), ("independent", independent)):
+        if chosen and not by:
+            raise ValueError(f"{role}={[chosen] if isinstance(chosen, str) else list(chosen)} needs groups: pass by=<column> as well.")
     n_warmup = _renamed("num_warmup", num_warmup, "n_warmup", n_warmup, 500)
     n_samples = _renamed("num_samples", num_samples, "n_samples", n_samples, 1000)
     n_chains = _renamed("num_chains", num_chains, "n_chains", n_chains, 4)
     template = resolve(law)
     parameterization = Parameterization(template, fixed=fixed, tied=tied)
     likelihood = resolve_likelihood(likelihood)
-    priors = resolve_priors(template, parameterization, priors)
     _check_settings(method, n_warmup, n_samples, n_chains, target_accept)
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
     frame = as_frame(data)
     by = by_columns(frame, by)
     independent = _independent_of_shared(parameterization, by, shared, pooled, independent)
     pooled, independent = _check_grouped_names(parameterization.names, by, pooled, independent, population_scale)
+    if by and not (pooled or independent):
+        raise ValueError(
+            f"by={list(by)} groups the rows, but no parameter varies by group: name them in pooled= (partial "
+            f"pooling, e.g. pooled={list(parameterization.names[:1])}) or independent= (one per group), or drop by=."
+        )
     held = sorted(n for n, role in zip(parameterization.names, parameterization.roles) if role != "free" and n in pooled + independent)
     sources = sorted({role for role in parameterization.roles if role in pooled + independent})
     if held or sources:
         raise ValueError(f"{held + sources} are fixed, tied or tied to: they cannot also vary by group; untie them or leave them shared.")
     _check_noise_sites(likelihood, parameterization, pooled)
     dataset = Dataset.from_frame(frame, template, target=target, inputs=inputs, weights=weights, observation=likelihood)
+    priors = resolve_priors(template, parameterization, priors)  # after the cheap checks: building priors compiles
     groups, group = _group_index(frame, by)
     grouped = bool(pooled or independent)
 
@@ -176,7 +191,7 @@ def _check_settings(method, n_warmup, n_samples, n_chains, target_accept) -> Non
         raise ValueError(f"method must be 'nuts' or 'laplace', got {method!r}.")
     for name, value in (("n_warmup", n_warmup), ("n_samples", n_samples), ("n_chains", n_chains)):
         minimum = 0 if name == "n_warmup" else 1
-        if not (isinstance(value, (int, np.integer)) and value >= minimum):
+        if isinstance(value, (bool, np.bool_)) or not (isinstance(value, (int, np.integer)) and value >= minimum):
             raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
     if not 0 < target_accept < 1:
         raise ValueError(f"target_accept must be between 0 and 1 (exclusive), got {target_accept!r}.")

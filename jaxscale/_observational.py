@@ -68,6 +68,10 @@ def observational_scaling(
     >>> bool(summary.loc["factors", "mae"] < summary.loc["log_compute", "mae"])
     True
     """
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
+    if isinstance(n_bootstrap, (bool, np.bool_)) or not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 1:
+        raise ValueError(f"n_bootstrap must be an integer >= 1 (the resamples for the intervals, e.g. 1000), got {n_bootstrap!r}.")
     started = time.perf_counter()
     arrays = _validate(frame, target, benchmarks, cutoff, model, family, compute, n_factors, floor, ceiling, impute_rank, impute_iterations, n_bootstrap, level)
     scores, observed, log_c, onehot, y, y_observed, train, families = arrays

@@ -122,6 +122,11 @@ class Posterior(eqx.Module):
         own group's law. `inputs` maps the law's input names to column names where they differ. A likelihood
         with further columns (a Binomial's trials column) reads them from `data` too.
         """
+        levels = np.asarray(quantiles, dtype=float) if not isinstance(quantiles, str) else np.array([np.nan])
+        if levels.ndim != 1 or levels.size == 0 or not np.all((levels >= 0) & (levels <= 1)):
+            raise ValueError(f"quantiles must be a non-empty list of numbers in [0, 1], e.g. (0.05, 0.5, 0.95); got {quantiles!r}.")
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
         frame = as_frame(data)
         x = {name: jnp.asarray(values) for name, values in read_inputs(type(self.laws), frame, inputs).items()}
         location_of = self.likelihood.location

@@ -1,5 +1,7 @@
 """The chained (two-step) prediction, `chain` / `chain_tasks`, and the checkpoint smoothing it uses."""
 
+import warnings
+
 import jax
 import numpy as np
 import pandas as pd
@@ -157,3 +159,26 @@ def test_cli_refuses_an_unknown_task_or_target_before_fitting(capsys):
     assert _main(["downstream", "olmo_ladder", "--task", "mmlu", "--target", "70B"]) == 2
     assert "--target '70B'" in capsys.readouterr().err
     assert _main(["downstream", "olmo_ladder", "--task", "mmlu", "--plot", "figure.xyz"]) == 2
+
+
+@pytest.mark.slow  # two NUTS runs
+def test_the_posterior_chain_carries_both_steps_draws_and_agrees_with_the_bootstrap():
+    N = np.repeat([1e8, 2e8, 4e8, 8e8], 3)
+    D = N * np.tile([20.0, 40.0, 80.0], 4)
+    rng = np.random.default_rng(0)
+    runs = pd.DataFrame({"run": np.arange(12), "N": N, "D": D, "bpb": (0.6 + 400 / N**0.3 + 900 / D**0.3) * np.exp(0.003 * rng.standard_normal(12))})
+    runs["acc"] = 0.25 + 0.6 / (1 + np.exp(6 * (runs["bpb"] - 1.2))) + 0.005 * rng.standard_normal(12)
+    first = js.ChainStep(js.Chinchilla, runs, target="bpb")
+    second = js.ChainStep(js.laws.SigmoidTaskLoss, runs, target="acc", inputs={"L": "bpb"}, loss=js.Squared())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", js.FitWarning)
+        posterior = js.chain(first, second, method="posterior", infer_options={"n_samples": 200, "n_warmup": 200, "n_chains": 2})
+        boot = js.chain(first, second, n_bootstrap=200)
+    target = pd.DataFrame({"N": [3.2e9], "D": [6.4e10]})
+    a, b = posterior.predict(target).iloc[0], boot.predict(target).iloc[0]
+    assert posterior.n_resamples == 400 and a["lo"] < a["prediction"] < a["hi"]
+    assert a["prediction"] == pytest.approx(b["prediction"]) and abs(a["lo"] - b["lo"]) < 0.1 and abs(a["hi"] - b["hi"]) < 0.1
+    with pytest.raises(ValueError, match="method must be"):
+        js.chain(first, second, method="laplace")
+    with pytest.raises(ValueError, match="infer_options"):
+        js.chain(first, second, infer_options={"n_samples": 10})

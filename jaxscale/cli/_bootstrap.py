@@ -16,7 +16,13 @@ def add(commands, parents) -> None:
 def run(args) -> int:
     import jaxscale as js
 
+    if args.n < 1:
+        raise ValueError(f"-n must be >= 1 resamples, got {args.n}.")
     data, source = common.load(args)
+    # Checked before any work: every resample carries one weight per row.
+    gib = args.n * len(data) * 8 / 2**30
+    if gib > 8:
+        raise ValueError(f"-n {args.n} would hold {gib:,.0f} GiB of resampling weights ({len(data)} rows each): use -n 100000 or fewer.")
     law = js.laws.get(args.law)
     options = common.fit_options(args)
     derived = {"a": lambda law: law.beta / (law.alpha + law.beta)} if law is js.Chinchilla else {}

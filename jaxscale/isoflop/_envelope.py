@@ -38,7 +38,9 @@ def envelope(
     True
     """
     frame, by = validate(data, [compute, size, tokens, target], by, n_bootstrap, level, positive=[compute, size, tokens])
-    if not (isinstance(n_bins, (int, np.integer)) and n_bins >= 3):
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
+    if isinstance(n_bins, bool) or not (isinstance(n_bins, (int, np.integer)) and n_bins >= 3):
         raise ValueError(f"n_bins must be an integer >= 3, got {n_bins!r}.")
     rows, optima = [], []
     for key, group in groups(frame, by):

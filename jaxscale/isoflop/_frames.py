@@ -17,7 +17,7 @@ def validate(data, columns, by, n_bootstrap, level, positive):
         values = numeric_column(frame, column, role=column)
         if column in positive:
             require_positive(values, column, "its logarithm is taken")
-    if not (isinstance(n_bootstrap, (int, np.integer)) and n_bootstrap >= 1):
+    if isinstance(n_bootstrap, (bool, np.bool_)) or not (isinstance(n_bootstrap, (int, np.integer)) and n_bootstrap >= 1):
         raise ValueError(f"n_bootstrap must be a positive integer, got {n_bootstrap!r}.")
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level}.")

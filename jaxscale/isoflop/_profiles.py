@@ -84,6 +84,8 @@ def profiles(
         warn("isoflop.profiles(budget=...) is deprecated: pass compute=... (as envelope does).", DeprecationWarning)
         compute = budget
     budget = compute
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
     window = _check_estimator(estimator, window, seed_noise)
     positive = [budget, size, tokens] + ([target] if estimator == "interpolate" else [])
     frame, by = validate(data, [budget, size, tokens, target], by, n_bootstrap, level, positive=positive)
@@ -102,6 +104,12 @@ def profiles(
         optima.append(optimum)
         name = group_name(key, by)
         dropped += [f"{name + ', ' if name else ''}{budget}={c:.3g} ({text})" for c, text in zip(budgets, why) if text]
+    if optima and not any(bool(np.any(o["used"])) for o in optima if "used" in o):
+        raise ValueError(
+            f"isoflop.profiles(estimator={estimator!r}): no budget has its optimum inside the sizes run ("
+            + "; ".join(dropped) + "), so no minimum to fit N_opt = k C^a to; run sizes on both sides of each "
+            "budget's best loss, or use isoflop.envelope (approach 1)."
+        )
     if dropped:
         warn(
             f"isoflop.profiles(estimator={estimator!r}): {len(dropped)} budget(s) left out of the power-law fits, "

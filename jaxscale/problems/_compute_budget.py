@@ -10,6 +10,7 @@ from ._abstract import require_one_law
 from ._costs import six_nd
 from ._reduced import AbstractNDProblem, require_n_and_d
 from ._search import root_in_log_d
+from ._values import check_amount, check_cost, check_cost_values
 
 
 class AbstractComputeBudget(AbstractNDProblem):
@@ -24,8 +25,8 @@ class AbstractComputeBudget(AbstractNDProblem):
     budget: eqx.AbstractVar[float]
 
     def __check_init__(self):
-        if not jnp.all(jnp.asarray(self.budget) > 0):
-            raise ValueError(f"budget must be > 0 FLOPs, got {self.budget}.")
+        check_amount("budget", self.budget, unit=" FLOPs", example="1e24")
+        check_cost(self.cost)
 
     def log_tokens(self, law, log_n):
         log_budget = jnp.log(self.budget)
@@ -59,11 +60,13 @@ class ComputeOptimal(AbstractComputeBudget):
     risk: str | float | None = None
 
     def __check_init__(self):
-        if not (self.risk is None or self.risk == "mean" or (isinstance(self.risk, float) and 0 < self.risk < 1)):
+        quantile = isinstance(self.risk, (float, int)) and not isinstance(self.risk, bool) and 0 < self.risk < 1
+        if not (self.risk is None or (isinstance(self.risk, str) and self.risk == "mean") or quantile):
             raise ValueError(f"risk must be None, 'mean' or a quantile in (0, 1), got {self.risk!r}.")
 
     def check(self, law):
         require_n_and_d(self, law)
+        check_cost_values(type(self).__name__, self.cost, 1e9, 2e10)
         if self.risk is not None and not law.batch_shape:
             raise ValueError("risk needs a batch of laws (bootstrap refits or posterior draws); pass one, or risk=None.")
 
@@ -89,11 +92,11 @@ class DataConstrained(AbstractComputeBudget):
     risk: ClassVar[None] = None  # one allocation per law of a batch
 
     def __check_init__(self):
-        if not self.unique_tokens > 0:
-            raise ValueError(f"unique_tokens must be > 0, got {self.unique_tokens}.")
+        check_amount("unique_tokens", self.unique_tokens, unit=" tokens", example="1e10")
 
     def check(self, law):
         require_one_law(law)
+        check_cost_values(type(self).__name__, self.cost, 1e9, 2e10)
         if set(type(law).inputs) != {"N", "D", "U"}:
             raise ValueError(
                 f"DataConstrained needs a law of N, D and unique tokens U (e.g. js.laws.DataConstrained), but "

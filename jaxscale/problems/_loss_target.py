@@ -4,11 +4,14 @@ from collections.abc import Callable
 from typing import ClassVar
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._costs import six_nd
 from ._reduced import AbstractNDProblem, require_n_and_d
 from ._search import root_in_log_d
+from ._values import check_amount, check_cost, check_cost_values
 
 
 class AbstractLossTarget(AbstractNDProblem):
@@ -24,16 +27,18 @@ class AbstractLossTarget(AbstractNDProblem):
     risk: ClassVar[None] = None  # one allocation per law of a batch
 
     def __check_init__(self):
-        if not jnp.all(jnp.asarray(self.target) > 0):
-            raise ValueError(f"target loss must be > 0, got {self.target}.")
+        check_amount("target", self.target, example="2.0")
+        check_cost(self.cost)
 
     def check(self, law):
         require_n_and_d(self, law)
+        check_cost_values(type(self).__name__, self.flops, 1e9, 2e10)
         floor = getattr(law, "E", None)  # the irreducible loss, for laws that have one
-        if floor is not None and jnp.any(jnp.asarray(self.target) <= jnp.asarray(floor)):
+        # NumPy on the concrete values, so the check compiles nothing.
+        if floor is not None and np.any(np.asarray(self.target)[..., None] <= np.asarray(floor).reshape(-1)):
             raise ValueError(
-                f"target loss {jnp.asarray(self.target).tolist()} is at or below the irreducible loss E = "
-                f"{jnp.asarray(floor).tolist()} of {type(law).__name__}: no N and D reach it. Choose a target above E."
+                f"target loss {np.asarray(self.target).tolist()} is at or below the irreducible loss E = "
+                f"{np.asarray(floor).tolist()} of {type(law).__name__}: no N and D reach it. Choose a target above E."
             )
 
     def log_tokens(self, law, log_n):
@@ -79,12 +84,20 @@ class InferenceAware(AbstractLossTarget):
     """
 
     target: float
-    inference_tokens: float = 0.0
+    inference_tokens: float = 0.0  # or an array: one answer per entry
     cost: Callable = six_nd
 
+    also_swept: ClassVar[tuple[str, ...]] = ("inference_tokens",)
+
     def __check_init__(self):
-        if not self.inference_tokens >= 0:
-            raise ValueError(f"inference_tokens must be >= 0, got {self.inference_tokens}.")
+        check_amount("inference_tokens", self.inference_tokens, unit=" tokens", minimum=">= 0", example="1e13")
+        lengths = {np.size(self.target), np.size(self.inference_tokens)} - {1}
+        if len(lengths) > 1 and not any(isinstance(v, jax.core.Tracer) for v in (self.target, self.inference_tokens)):
+            raise ValueError(
+                f"target and inference_tokens are swept together, entry by entry, so they need the same length (or one "
+                f"of them a single number); got {np.size(self.target)} targets and {np.size(self.inference_tokens)} "
+                "inference_tokens."
+            )
 
     def flops(self, n, d):
         return self.cost(n, d) + 2.0 * n * self.inference_tokens

@@ -18,6 +18,7 @@ from .._law import AbstractLaw
 from ..laws import AbstractMixtureLaw
 from ._abstract import AbstractAllocation, AbstractProblem
 from ._search import Search, minimize_on_capped_simplex, over_values_and_laws
+from ._values import check_amount, check_count
 
 COMBINE = ("sum", "worst")
 # Sharpness of the smooth maximum that stands in for the worst domain's loss (in loss units).
@@ -82,9 +83,10 @@ class OptimalMixture(AbstractProblem):
             raise ValueError(f"combine must be one of {COMBINE}, got {self.combine!r}.")
         for name in ("N", "D"):
             value = getattr(self, name)
-            if value is not None and not np.all(np.asarray(value) > 0):
-                raise ValueError(f"{name} must be > 0, got {value}.")
-        if not self.max_epochs > 0:
+            if value is not None:
+                check_amount(name, value, example="1e9")
+        check_count("iterations", self.iterations)
+        if not (np.isfinite(self.max_epochs) and self.max_epochs > 0):
             raise ValueError(f"max_epochs must be > 0, got {self.max_epochs}.")
         if self.unique_tokens is not None:
             if self.D is None:

@@ -17,6 +17,7 @@ import numpy as np
 from ._abstract import AbstractAllocation, AbstractProblem, require_one_law
 from ._costs import six_nd_bits
 from ._search import LOG_D_RANGE, Search, golden_section, minimize_1d, over_values_and_laws, root_in_log_d
+from ._values import check_amount, check_cost, check_cost_values
 
 BIT_INPUTS = ("P_w", "P_a", "P_kv", "P_post")
 # Post-training bits that make the quantization term vanish (exp(-P_post / gamma_post) underflows to 0).
@@ -115,16 +116,17 @@ class ComputeOptimalPrecision(AbstractProblem):
     post_training_bits: float | None = None
 
     def __check_init__(self):
-        if not np.all(np.asarray(self.budget) > 0):
-            raise ValueError(f"budget must be > 0 FLOPs, got {self.budget}.")
+        check_amount("budget", self.budget, unit=" FLOPs", example="1e23")
+        check_cost(self.cost)
         lo, hi = self.bits_range
-        if not 0 < lo < hi:
+        if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
             raise ValueError(f"bits_range must be (lo, hi) with 0 < lo < hi bits, got {self.bits_range}.")
-        if self.post_training_bits is not None and not self.post_training_bits > 0:
+        if self.post_training_bits is not None and not (np.isfinite(self.post_training_bits) and self.post_training_bits > 0):
             raise ValueError(f"post_training_bits must be > 0, got {self.post_training_bits}.")
 
     def check(self, law):
         _check_precision_law(law, self)
+        check_cost_values(type(self).__name__, self.cost, 1e9, 2e10, 16.0)
 
     def solve(self, law, search: Search) -> PrecisionAllocation:
         log_lo, log_hi = search.log_n_range
@@ -187,13 +189,12 @@ class PostTrainingPrecision(AbstractProblem):
     d_range: tuple[float, float] = (1e6, 1e16)
 
     def __check_init__(self):
-        if not np.all(np.asarray(self.N) > 0):
-            raise ValueError(f"N must be > 0, got {self.N}.")
+        check_amount("N", self.N, unit=" parameters", example="1e9")
         for name in ("post_training_bits", "training_bits"):
-            if not getattr(self, name) > 0:
+            if not (np.isfinite(getattr(self, name)) and getattr(self, name) > 0):
                 raise ValueError(f"{name} must be > 0 bits, got {getattr(self, name)}.")
         lo, hi = self.d_range
-        if not 0 < lo < hi:
+        if not (np.isfinite(hi) and 0 < lo < hi):
             raise ValueError(f"d_range must be (lo, hi) with 0 < lo < hi, got {self.d_range}.")
 
     def check(self, law):

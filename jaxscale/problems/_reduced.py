@@ -74,6 +74,8 @@ class AbstractNDProblem(AbstractProblem):
 
     reads: ClassVar[tuple[str, ...]] = ("n_range", "d_range", "grid", "steps")
     swept: eqx.AbstractClassVar[str]
+    # Further fields that may be arrays, swept elementwise alongside `swept` (equal lengths, or a scalar).
+    also_swept: ClassVar[tuple[str, ...]] = ()
     cost: eqx.AbstractVar[Callable]
     risk: eqx.AbstractVar[str | float | None]
 
@@ -117,19 +119,19 @@ def require_n_and_d(problem: AbstractProblem, law) -> None:
 
 @eqx.filter_jit
 def _solve(law, problem, log_lo, log_hi, log_d_lo, log_d_hi, grid, steps, batched_laws):
-    field = problem.swept
-    values = jnp.asarray(getattr(problem, field), float)
+    fields = (problem.swept, *problem.also_swept)
+    values = {field: jnp.asarray(getattr(problem, field), float) for field in fields}
     # With a risk, the batch of laws shares one answer: the solve sees the whole batch, not one law at a time.
     shared = batched_laws and problem.risk is not None
 
     def for_value(law, value):
-        one = eqx.tree_at(lambda p: getattr(p, field), problem, value)
+        one = eqx.tree_at(lambda p: [getattr(p, field) for field in fields], problem, [value[field] for field in fields])
         if shared:
             over_batch = lambda u: jax.vmap(lambda member: _value(member, one, u, log_d_lo, log_d_hi))(law)
             log_n = minimize_1d(lambda u: _aggregate(over_batch(u), problem.risk), log_lo, log_hi, grid, steps)
-            return jax.vmap(lambda member: _outcome(member, one, log_n))(law)
+            return jax.vmap(lambda member: _outcome(member, one, log_n, log_d_lo, log_d_hi))(law)
         log_n = minimize_1d(lambda u: _value(law, one, u, log_d_lo, log_d_hi), log_lo, log_hi, grid, steps)
-        return _outcome(law, one, log_n)
+        return _outcome(law, one, log_n, log_d_lo, log_d_hi)
 
     return over_values_and_laws(for_value, law, values, batched_laws and not shared)
 
@@ -144,7 +146,10 @@ def _aggregate(values, risk):
     return jnp.mean(values) if risk == "mean" else jnp.quantile(values, risk)
 
 
-def _outcome(law, problem, log_n):
+def _outcome(law, problem, log_n, log_d_lo, log_d_hi):
     log_d = problem.log_tokens(law, log_n)
+    # No N in n_range gives a D inside d_range: NaN, which allocate reports, not an answer that breaks d_range.
+    slack = 1e-6 * (1.0 + jnp.abs(log_d))
+    log_d = jnp.where((log_d >= log_d_lo - slack) & (log_d <= log_d_hi + slack), log_d, jnp.nan)
     n, d = jnp.exp(log_n), jnp.exp(log_d)
     return Allocation(N=n, D=d, loss=law(problem.law_inputs(n, d)), flops=problem.flops(n, d), training_flops=problem.cost(n, d))

@@ -55,8 +55,8 @@ class Search(eqx.Module):
     def __check_init__(self):
         if not np.isfinite(_bounds("n_range", self.n_range, "0 <")[1]):
             raise ValueError(f"n_range must be finite, got {self.n_range!r}; e.g. n_range=(1e6, 1e12).")
-        if self.d_range is not None:
-            _bounds("d_range", self.d_range, "0 <=")
+        if self.d_range is not None and not np.isfinite(_bounds("d_range", self.d_range, "0 <=")[1]):
+            raise ValueError(f"d_range must be finite, got {self.d_range!r}; e.g. d_range=(1e9, 1e13), or d_range=None for no bound on D.")
         if not is_count(self.grid, minimum=2):
             raise ValueError(f"grid must be an integer >= 2 (the points screened before refining), got {self.grid!r}.")
         if not is_count(self.steps, minimum=0):

@@ -3,6 +3,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 import equinox as eqx
+import numpy as np
 from jaxtyping import Array, Bool, Float, PyTree
 
 
@@ -29,6 +30,15 @@ class AbstractSolver(eqx.Module):
 
     max_steps: eqx.AbstractVar[int]
     requires_residuals: ClassVar[bool] = False
+
+    def __check_init__(self):
+        steps = self.max_steps
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+            raise ValueError(f"max_steps must be an integer >= 0 (the iterations per restart, e.g. 200), got {steps!r}.")
+        for name in ("rtol", "atol", "gtol"):
+            value = getattr(self, name, None)
+            if isinstance(value, (int, float)) and not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0 (a convergence tolerance, e.g. 1e-10), got {value!r}.")
 
     @abc.abstractmethod
     def init(self, objective: Callable[[Array], Array], z: Float[Array, " p"]) -> SolverState:
