@@ -46,6 +46,7 @@ def test_smoothing_skips_the_first_part_of_each_run_and_final_means_the_last_k()
     assert (finals["step"] == 6).all()
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_chain_predicts_through_both_steps_with_intervals_and_extrapolation():
     frame = _ladder()
     result = chain(*_steps(frame), n_bootstrap=40, seed=3)

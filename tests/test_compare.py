@@ -113,6 +113,7 @@ def _chinchilla_pair(noise: float, seed: int = 0) -> pd.DataFrame:
     )
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_a_known_multiplier_of_two_is_recovered_from_chinchilla_runs():
     """0.5% noise; the exponents and E shared (as the truth has them), A and B per variant."""
     result = compare(

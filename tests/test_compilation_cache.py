@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 PROBE = "import jax, jaxscale; print(jax.config.jax_compilation_cache_dir)"
 
 
@@ -17,11 +19,13 @@ def test_the_cache_is_on_by_default_in_the_user_cache_directory(tmp_path):
     assert (tmp_path / "xdg" / "jaxscale" / "jax").is_dir()
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_the_cache_can_be_moved_or_turned_off(tmp_path):
     assert _probe(tmp_path, JAXSCALE_CACHE_DIR=str(tmp_path / "here")) == str(tmp_path / "here")
     assert _probe(tmp_path, JAXSCALE_COMPILATION_CACHE="0") == "None"
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_a_second_process_loads_what_the_first_compiled(tmp_path):
     script = (
         "import time, jax.numpy as jnp, numpy as np, jaxscale as js\n"

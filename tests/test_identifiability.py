@@ -73,6 +73,7 @@ def test_the_epoch_chinchilla_fit_is_identified_and_its_standard_errors_are_near
     assert frame["alpha_se"].iloc[0] == pytest.approx(se["alpha"])
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_likelihood_standard_errors_match_the_bootstrap_on_a_well_posed_problem():
     rng = np.random.default_rng(3)
     x = np.geomspace(1e6, 1e10, 200)

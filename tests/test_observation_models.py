@@ -74,6 +74,7 @@ def test_log_normal_fit_is_log_least_squares_with_sigma_the_rms_residual(epoch_d
     assert normal.summary().loc["sigma", "constraint"] == "positive"
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_normal_takes_targets_of_any_sign_and_reaches_the_least_squares_law():
     x = np.geomspace(1e3, 1e6, 20)
     y = -1.0 + 40.0 * x**-0.3 + 0.01 * np.random.default_rng(3).standard_normal(20)  # crosses zero
@@ -197,6 +198,7 @@ def test_a_held_noise_value_is_not_fitted(epoch_df):
     assert list(free.noise_parameters()) == ["sigma"]
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_infer_with_a_binomial_predicts_counts_out_of_the_trials(accuracy):
     _, df = accuracy
     with warnings.catch_warnings():

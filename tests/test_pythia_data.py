@@ -24,7 +24,7 @@ def test_it_loads_long_and_wide(pythia):
     assert {"N", "N_nonembedding", "D", "C", "task", "chance", "n", "acc", "k", "acc_stderr"} <= set(pythia.columns)
     wide = js.datasets.load("pythia_evals", subset="wide")
     assert len(wide) == 405 and wide["piqa_n"].eq(1838).all() and "mmlu57_mean_acc" in wide
-    with pytest.raises(ValueError, match="subset must be 'all'"):
+    with pytest.raises(ValueError, match=r"subset='epoch': dataset 'pythia_evals' has subsets \['all', 'wide'\]"):
         js.datasets.load("pythia_evals", subset="epoch")
 
 

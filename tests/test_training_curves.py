@@ -63,6 +63,7 @@ def test_predict_curve_gives_a_bootstrap_band_around_the_prediction(mpl_fit):
     assert np.all(curve["hi"] - curve["lo"] < 0.02)
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_choose_schedule_beats_every_run_schedule_and_finds_the_grid_optimum():
     family = S.WSD(peak=PEAK, final=PEAK / 20, decay_fraction=0.25, total=TOTAL, warmup=WARMUP)
     choice = choose_schedule(MPL, family, {"decay_fraction": (0.02, 0.98), "final": (1e-6, PEAK)}, baselines=RUNS, steps=100)
@@ -74,6 +75,7 @@ def test_choose_schedule_beats_every_run_schedule_and_finds_the_grid_optimum():
     assert "decay_fraction" in choice.to_frame().index and "WSD" in repr(choice)
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_the_lr_annealing_law_recovers_its_parameters():
     truth = js.laws.LRAnnealing(L0=2.8, A=0.6, alpha=0.45, C=0.6, lam=0.999)
     data = _synthetic(truth, noise=1e-4)
@@ -112,6 +114,7 @@ def test_kaplan_steps_recovers_its_parameters_and_the_critical_batch_slows_train
         assert abs(float(getattr(law, name)) / float(getattr(truth, name)) - 1) < 0.15, name
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_the_step_law_is_refitted_from_its_own_predictions():
     """Li et al. 2025, Eq. 1: eta_opt = 1.79 N^-0.713 D^0.307, B_opt = 0.58 D^0.571."""
     n, d = (a.ravel() for a in np.meshgrid(np.geomspace(6e7, 1e9, 5), np.geomspace(2e9, 1e11, 5)))
