@@ -64,6 +64,7 @@ def test_same_seed_same_answer_whatever_the_chunking(full_fit):
     assert not np.allclose(one["alpha"], third["alpha"])
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_bootstrap_of_a_law_and_data_fits_first():
     x = np.geomspace(1e3, 1e8, 40)
     rng = np.random.default_rng(0)

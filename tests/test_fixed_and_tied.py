@@ -57,6 +57,7 @@ def _quiet_fit(*args, **kwargs):
         return js.fit(*args, **kwargs)
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_tied_exponents_equal_the_four_parameter_law():
     starts = _grid(OneExponent, E=ENERGIES, A=COEFS, B=COEFS, alpha=EXPS)
     by_hand = _quiet_fit(OneExponent, EPOCH, starts=starts, n_refine=32)
@@ -69,6 +70,7 @@ def test_tied_exponents_equal_the_four_parameter_law():
     assert tied.summary().loc["beta", "constraint"] == "tied to alpha"
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_fixed_e_equals_fitting_the_reduced_law():
     by_hand = _quiet_fit(KnownE, EPOCH, starts=_grid(KnownE, A=COEFS, B=COEFS, alpha=EXPS, beta=EXPS), n_refine=32)
     fixed = _quiet_fit(js.Chinchilla, EPOCH, n_refine=32, fixed={"E": 1.69})

@@ -39,6 +39,7 @@ def test_a_single_model_size_warns_that_E_A_and_alpha_are_not_identified():
     assert any("not identified" in p for p in result.problems()["problem"])
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_evaluate_by_lists_the_unidentified_parameters_of_each_group():
     frames = [_one_model_size(seed=s, n=n).assign(model=name) for s, (n, name) in enumerate([(1e9, "1B"), (3e9, "3B")])]
     data = pd.concat(frames, ignore_index=True)

@@ -61,6 +61,7 @@ def test_each_negative_log_likelihood_is_scipys(accuracy):
     assert float(js.Bernoulli()(law, data)) == pytest.approx(-st.bernoulli.logpmf(bernoulli.y, p).sum(), rel=1e-10)
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_log_normal_fit_is_log_least_squares_with_sigma_the_rms_residual(epoch_df):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", js.FitWarning)
@@ -191,6 +192,7 @@ def test_beta_refuses_exact_zeros_and_ones_unless_squeezed(accuracy):
     assert np.isfinite(res.objective) and res.noise["precision"] > 0
 
 
+@pytest.mark.slow  # a heavier check; CI runs it after the default run
 def test_a_held_noise_value_is_not_fitted(epoch_df):
     held = js.fit(js.Chinchilla, epoch_df, loss=js.LogStudentT(nu=4.0, sigma=0.01))
     assert held.noise == {} and "nu" not in held.to_frame().columns
