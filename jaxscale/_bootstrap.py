@@ -255,7 +255,7 @@ def _within_group_counts(key, indices: jax.Array, sizes: jax.Array, n_rows: int)
 
     def counts(i):
         u = jax.random.uniform(jax.random.fold_in(key, i), (sizes.shape[0], n_rows))
-        drawn = jnp.minimum(jnp.floor(u * sizes[:, None]).astype(sizes.dtype), sizes[:, None] - 1)
+        drawn = jnp.minimum(jnp.floor(u * sizes[:, None].astype(u.dtype)).astype(sizes.dtype), sizes[:, None] - 1)
         real = jnp.arange(n_rows)[None, :] < sizes[:, None]
         one_hot = (drawn[:, :, None] == jnp.arange(n_rows)[None, None, :]) & real[:, :, None]
         return jnp.sum(one_hot, axis=1).astype(jnp.float64 if jax.config.jax_enable_x64 else jnp.float32)
