@@ -142,14 +142,7 @@ def bootstrap(
 
 def _resample_starts(full_fit: FitResult, n_starts: int) -> jax.Array:
     """The full-data optimum, then other distinct local minima of the full fit, then the best screened starts."""
-    order = np.argsort(np.asarray(full_fit.end_objective))
-    ends = np.asarray(full_fit.end_z)[order]
-    chosen = []
-    for z in ends:
-        if np.all(np.isfinite(z)) and all(np.max(np.abs(z - c)) > 1e-3 * (1 + np.max(np.abs(c))) for c in chosen):
-            chosen.append(z)
-        if len(chosen) == n_starts:
-            break
+    chosen = list(full_fit.distinct_ends(n_starts))
     if len(chosen) < n_starts:
         screened_order = np.argsort(np.asarray(full_fit.screened))
         unrefined = [i for i in screened_order if i not in set(np.asarray(full_fit.refined).tolist())]

@@ -343,13 +343,7 @@ def _fit_keywords(step: ChainStep, inputs: dict) -> dict:
 
 def _distinct_ends(fitted, n_starts: int) -> jax.Array:
     """The full fit's best end, then its other distinct finite ends (best first): where each refit starts."""
-    order = np.argsort(np.asarray(fitted.end_objective))
-    chosen = []
-    for z in np.asarray(fitted.end_z)[order]:
-        if np.all(np.isfinite(z)) and all(np.max(np.abs(z - c)) > 1e-3 * (1 + np.max(np.abs(c))) for c in chosen):
-            chosen.append(z)
-        if len(chosen) == n_starts:
-            break
+    chosen = list(fitted.distinct_ends(n_starts))
     while len(chosen) < n_starts:
         chosen.append(chosen[0])
     return jnp.asarray(np.stack(chosen), dtype=fitted.end_z.dtype)

@@ -367,23 +367,11 @@ def _resample_counts(group: np.ndarray, units: np.ndarray | None, n: int, seed: 
     return counts
 
 
-def _refit_starts(full: SharedFitResult, n_starts: int = 2) -> np.ndarray:
-    """The joint fit's optimum and its next distinct local minimum: where every refit starts."""
-    ends = np.asarray(full.end_z)[np.argsort(np.asarray(full.end_objective))]
-    chosen = []
-    for z in ends:
-        if np.all(np.isfinite(z)) and all(np.max(np.abs(z - c)) > 1e-3 * (1 + np.max(np.abs(c))) for c in chosen):
-            chosen.append(z)
-        if len(chosen) == n_starts:
-            break
-    return np.stack(chosen)
-
-
 def _refit(full: SharedFitResult, counts: np.ndarray, chunk_size: int, n_starts: int):
     """The joint fit refitted to every row of `counts` (weights per run), `chunk_size` at a time: the best
     end point, objective and status of each."""
     dataset = full.dataset
-    starts = jnp.asarray(_refit_starts(full, n_starts), full.end_z.dtype)
+    starts = jnp.asarray(full.distinct_ends(n_starts), full.end_z.dtype)
     multistart = MultiStart(DampedNewton(), n_refine=starts.shape[0], stop_when_agreed=None, agree_rtol=0.0)
     multistart.check(full.loss)
     n = counts.shape[0]

@@ -1,7 +1,6 @@
 """`predict_curve`: the loss at every step of a learning-rate schedule that was never run, from a fitted
 schedule-aware law, with a bootstrap band."""
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -9,7 +8,7 @@ import pandas as pd
 
 from ._bootstrap_result import BootstrapResult
 from ._fit_result import FitResult
-from ._law import AbstractLaw
+from ._law import AbstractLaw, predict_columns
 from .schedules import AbstractSchedule, schedule_inputs
 
 
@@ -49,21 +48,11 @@ def predict_curve(law, schedule: AbstractSchedule, steps=None, *, level: float =
     if missing:
         raise ValueError(f"{type(point).__name__} reads {missing}, which a schedule does not give: predict_curve takes a schedule-aware law (MultiPowerLaw, LRAnnealing).")
     x = {name: jnp.asarray(x[name]) for name in type(point).inputs}
-    frame = pd.DataFrame({"step": steps, "lr": np.asarray(schedule(steps)), "loss": np.asarray(_predict(point, x))})
+    frame = pd.DataFrame({"step": steps, "lr": np.asarray(schedule(steps)), "loss": predict_columns(point, x)})
     if band is not None:
-        draws = np.asarray(_predict_batch(band, x))
+        draws = predict_columns(band, x)
         frame["lo"], frame["hi"] = np.quantile(draws, (1 - level) / 2, axis=0), np.quantile(draws, (1 + level) / 2, axis=0)
     return frame
-
-
-@eqx.filter_jit
-def _predict(law, x):
-    return law(x)
-
-
-@eqx.filter_jit
-def _predict_batch(laws, x):
-    return jax.vmap(lambda member: member(x))(laws)
 
 
 def point_and_band(law) -> tuple[AbstractLaw, AbstractLaw | None]:

@@ -85,6 +85,17 @@ class AbstractFitResult(eqx.Module):
     def _best_steps(self) -> np.ndarray:
         return np.take_along_axis(np.asarray(self.steps), self._best()[..., None], axis=-1)[..., 0]
 
+    def distinct_ends(self, n: int) -> np.ndarray:
+        """Up to `n` restart ends of one fit, (k, p): the best, then the others that are finite and distinct (more
+        than 1e-3 relative apart in every coordinate from those already chosen), best first. Where refits start."""
+        chosen = []
+        for z in np.asarray(self.end_z)[np.argsort(np.asarray(self.end_objective))]:
+            if np.all(np.isfinite(z)) and all(np.max(np.abs(z - c)) > 1e-3 * (1 + np.max(np.abs(c))) for c in chosen):
+                chosen.append(z)
+            if len(chosen) == n:
+                break
+        return np.stack(chosen)
+
     def natural(self, z) -> np.ndarray:
         """Unconstrained rows (n, p) -> rows of natural parameter values in flat order."""
         return np.asarray(self.parameterization.natural_rows(jnp.asarray(z)))

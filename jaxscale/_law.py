@@ -147,6 +147,22 @@ class AbstractLaw(eqx.Module):
         return np.asarray(law(x))
 
 
+def predict_columns(law: AbstractLaw, x: Mapping) -> np.ndarray:
+    """`law` at the input columns `x` (a batch of laws: one row per member), compiled once per shape."""
+    columns = {k: jnp.asarray(v) for k, v in x.items()}
+    return np.asarray(_batch_predict(law, columns) if law.batch_shape else _point_predict(law, columns))
+
+
+@eqx.filter_jit
+def _point_predict(law, x):
+    return law(x)
+
+
+@eqx.filter_jit
+def _batch_predict(laws, x):
+    return jax.vmap(lambda member: member(x))(laws)
+
+
 def _data_scale(law_type: type[AbstractLaw], target: np.ndarray, inputs: Mapping[str, np.ndarray]) -> float:
     """Twice the largest magnitude of the target and the inputs (logged where the law logs them), at least 10."""
     logged = set(law_type.input_names_needing_positive())

@@ -150,8 +150,6 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
         raw = _read("gadre_overtraining.csv")
         return pd.DataFrame({"corpus": raw["dataset"], "model": raw["model"], "N": raw["params"], "D": raw["tokens"],
                              "M": raw["token_multiplier"], "loss": raw["loss_c4_val"]})
-    if subset not in ("all", "epoch"):
-        raise ValueError(f"subset must be 'all' or 'epoch' for chinchilla, got {subset!r}.")
     raw = _read("chinchilla_epoch.csv")
     frame = pd.DataFrame({"N": raw["Model Size"], "C": raw["Training FLOP"], "loss": raw["loss"]})
     frame.insert(1, "D", frame["C"] / (6 * frame["N"]))
@@ -162,8 +160,6 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
 
 
 def _pythia_evals(subset: str) -> pd.DataFrame:
-    if subset not in ("all", "wide"):
-        raise ValueError(f"subset must be 'all' (one row per model, checkpoint and task) or 'wide' (one row per checkpoint) for pythia_evals, got {subset!r}.")
     raw = _read("pythia_evals.csv")
     ids = pd.DataFrame({"model": raw["model"], "scale": raw["size"], "deduped": raw["deduped"].astype(bool), "N": raw["params_total"],
                         "N_nonembedding": raw["params_nonembedding"], "step": raw["step"], "D": raw["tokens"]})

@@ -4,13 +4,11 @@ actual), and the curves: one per model size run, solid over that size's own runs
 
 import dataclasses
 
-import equinox as eqx
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from .._constraints import Interval
 from .._dataset import numeric_column, read_inputs
+from .._law import predict_columns
 from .._shared_law import GROUP_INPUT
 from ..laws import AbstractBoundedLaw
 
@@ -89,10 +87,7 @@ def _frame(data):
 
 def predict(law, x: dict) -> np.ndarray:
     """The law's prediction at the columns `x` (a batch of laws: one row per member), compiled once per shape."""
-    columns = {k: jnp.asarray(v) for k, v in x.items()}
-    if law.batch_shape:
-        return np.asarray(_predict_batch(law, columns))
-    return np.asarray(_predict(law, columns))
+    return predict_columns(law, x)
 
 
 def predict_curves(law, drawn: list) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -102,16 +97,6 @@ def predict_curves(law, drawn: list) -> list[tuple[np.ndarray, np.ndarray]]:
     joined = predict(law, {name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
     pieces = np.split(joined, np.cumsum(lengths)[:-1], axis=-1)
     return list(zip(pieces[: len(drawn)], pieces[len(drawn) :]))
-
-
-@eqx.filter_jit
-def _predict(law, x):
-    return law(x)
-
-
-@eqx.filter_jit
-def _predict_batch(law, x):
-    return jax.vmap(lambda member: member(x))(law)
 
 
 def compute(x: dict) -> np.ndarray:
