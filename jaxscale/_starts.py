@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy.stats import qmc
 
 from ._constraints import Positive
 from ._tree import replace_parameters
@@ -66,6 +65,8 @@ def sobol(law, n: int, ranges: Mapping[str, tuple[float, float]] | None = None, 
     """
     template, lo, hi, log = _box(law, ranges)
     _check_seed(seed)
+    from scipy.stats import qmc  # deferred: scipy.stats costs a second at `import jaxscale`
+
     u = qmc.Sobol(d=len(lo), scramble=True, seed=seed).random(_check_n(n))
     return _from_unit(template, u, lo, hi, log)
 
@@ -84,6 +85,8 @@ def sobol_per_group(law, n: int, ranges_per_group: Sequence[Mapping[str, tuple[f
     if bad.any():
         g = int(np.argwhere(bad)[0, 0])
         _box(law, ranges_per_group[g])  # raises the error that names the parameter
+    from scipy.stats import qmc
+
     u = qmc.Sobol(d=len(log), scramble=True, seed=seed).random(_check_n(n))
     return _from_unit(template, u, lo[:, None, :], hi[:, None, :], log)
 
