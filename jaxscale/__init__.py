@@ -6,6 +6,7 @@ turns on JAX's persistent compilation cache in a user cache directory (`JAXSCALE
 it off; `JAXSCALE_CACHE_DIR` moves it), so a second process does not compile the same programs again.
 """
 
+import importlib
 import importlib.metadata
 
 import jax
@@ -16,35 +17,57 @@ from . import _compilation_cache
 
 _compilation_cache.enable(jax.config)
 
-from . import datasets, intervals, isoflop, laws, likelihoods, losses, plot, problems, schedules, solvers, starts
-from ._allocate import Allocation, allocate, sensitivities
-from ._backtest import backtest
-from ._backtest_result import BacktestResult
-from ._bootstrap import bootstrap
-from ._bootstrap_result import BootstrapResult
-from ._chain import ChainStep, chain, chain_tasks
-from ._chain_result import ChainResult
-from ._checkpoints import final_checkpoints, smooth_checkpoints
-from ._compare import compare
-from ._compare_result import Comparison
-from ._constraints import AbstractConstraint, Interval, Positive, Real
-from ._curve_prediction import predict_curve
-from ._dataset import Dataset
-from ._evaluate import Extrapolation, evaluate
-from ._fit import fit
-from ._fit_result import AbstractFitResult, FitResult, GroupedFitResult
-from ._infer import infer
-from ._law import AbstractLaw, AbstractLogLaw
-from ._multistart import MultiStart
-from ._observational import observational_scaling
-from ._observational_result import ObservationalResult
-from ._posterior import Posterior
-from ._results import RESULTS, FitError, FitWarning
-from ._schedule_choice import ScheduleChoice, choose_schedule
-from ._shared_fit_result import SharedFitResult
-from .laws import AbstractBoundedLaw, BrokenPowerLaw, Chinchilla, Kaplan, PowerLaw
-from .likelihoods import AbstractLikelihood, Bernoulli, Beta, BetaBinomial, Binomial, LogNormal, LogStudentT, Normal, StudentT
-from .losses import LogHuber, LogSquared, Squared
+# Every public name is imported on first use (PEP 562), so `import jaxscale` costs little more than
+# `import jax` and a command loads only what it runs: plotting, NumPyro, optax and scipy.stats stay unloaded
+# until asked for. `__all__`, `dir()` and `from jaxscale import fit` behave as with eager imports.
+_SUBPACKAGES = ("datasets", "intervals", "isoflop", "laws", "likelihoods", "losses", "plot", "problems", "schedules", "solvers", "starts")
+_NAMES_BY_MODULE = {
+    "_allocate": ("Allocation", "allocate", "sensitivities"),
+    "_backtest": ("backtest",),
+    "_backtest_result": ("BacktestResult",),
+    "_bootstrap": ("bootstrap",),
+    "_bootstrap_result": ("BootstrapResult",),
+    "_chain": ("ChainStep", "chain", "chain_tasks"),
+    "_chain_result": ("ChainResult",),
+    "_checkpoints": ("final_checkpoints", "smooth_checkpoints"),
+    "_compare": ("compare",),
+    "_compare_result": ("Comparison",),
+    "_constraints": ("AbstractConstraint", "Interval", "Positive", "Real"),
+    "_curve_prediction": ("predict_curve",),
+    "_dataset": ("Dataset",),
+    "_evaluate": ("Extrapolation", "evaluate"),
+    "_fit": ("fit",),
+    "_fit_result": ("AbstractFitResult", "FitResult", "GroupedFitResult"),
+    "_infer": ("infer",),
+    "_law": ("AbstractLaw", "AbstractLogLaw"),
+    "_multistart": ("MultiStart",),
+    "_observational": ("observational_scaling",),
+    "_observational_result": ("ObservationalResult",),
+    "_posterior": ("Posterior",),
+    "_results": ("RESULTS", "FitError", "FitWarning"),
+    "_schedule_choice": ("ScheduleChoice", "choose_schedule"),
+    "_shared_fit_result": ("SharedFitResult",),
+    "laws": ("AbstractBoundedLaw", "BrokenPowerLaw", "Chinchilla", "Kaplan", "PowerLaw"),
+    "likelihoods": ("AbstractLikelihood", "Bernoulli", "Beta", "BetaBinomial", "Binomial", "LogNormal", "LogStudentT", "Normal", "StudentT"),
+    "losses": ("LogHuber", "LogSquared", "Squared"),
+}
+_MODULE_OF = {name: module for module, names in _NAMES_BY_MODULE.items() for name in names}
+
+
+def __getattr__(name: str):
+    if name in _SUBPACKAGES:
+        value = importlib.import_module(f".{name}", __name__)
+    elif name in _MODULE_OF:
+        value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module 'jaxscale' has no attribute {name!r}")
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __version__ = importlib.metadata.version("jaxscale")
 
