@@ -8,6 +8,8 @@ leaves a partial file.
 import argparse
 import os
 
+from .._output_file import check_writable, write_atomically
+
 
 def parents() -> dict[str, argparse.ArgumentParser]:
     """The option groups commands share: "data", "law" (fitting options) and "out" (--out CSV)."""
@@ -99,34 +101,15 @@ def check_output(path: str | None, flag: str, figure: bool = False) -> None:
     names no image format)."""
     if path is None:
         return
-    if figure:
-        from ..plot import check_path
-
-        try:
-            check_path(path)
-        except ValueError as error:
-            raise ValueError(f"{flag}: {error}") from None
+    if not figure:
+        check_writable(path, flag)
         return
-    if os.path.isdir(path):
-        raise ValueError(f"{flag} {path!r} is a directory: give a file name inside it, e.g. {os.path.join(path, 'out')}.")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise ValueError(f"{flag} {path!r}: the directory {directory!r} does not exist; create it first.")
-    if not os.access(directory, os.W_OK):
-        raise ValueError(f"{flag} {path!r}: the directory {directory!r} is not writable.")
+    from ..plot import check_path
 
-
-def write_atomically(path: str, write) -> None:
-    """write(temporary_path), then rename it to `path`: the file appears whole or not at all."""
-    directory, name = os.path.split(os.path.abspath(path))
-    stem, extension = os.path.splitext(name)
-    temporary = os.path.join(directory, f".{stem}.partial-{os.getpid()}{extension}")
     try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+        check_path(path)
+    except ValueError as error:
+        raise ValueError(f"{flag}: {error}") from None
 
 
 def write_table(args, frame) -> None:

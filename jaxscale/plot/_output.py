@@ -4,11 +4,11 @@ matplotlib is imported inside these functions only, so that `import jaxscale` do
 `matplotlib.figure.Figure`s made without pyplot, so nothing depends on (or changes) the interactive backend.
 """
 
-import os
 import pathlib
-import tempfile
 
 import numpy as np
+
+from .._output_file import check_writable, write_atomically
 
 
 def check_path(path) -> pathlib.Path:
@@ -21,16 +21,7 @@ def check_path(path) -> pathlib.Path:
     >>> js.plot.check_path("fit.png").name
     'fit.png'
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a file name (a str or pathlib.Path) such as 'fit.png', got {type(path).__name__}.")
-    target = pathlib.Path(path).expanduser()
-    if target.is_dir():
-        raise ValueError(f"path {str(path)!r} is a directory: give a file name inside it, such as {str(target / 'fit.png')!r}.")
-    folder = target.parent
-    if not folder.is_dir():
-        raise ValueError(f"path {str(path)!r}: its directory {str(folder)!r} does not exist; create it first (mkdir -p {folder}) or choose another path.")
-    if not os.access(folder, os.W_OK):
-        raise ValueError(f"path {str(path)!r}: its directory {str(folder)!r} is not writable; choose another path.")
+    target = check_writable(path, "path")
     formats = _formats()
     suffix = target.suffix.lower().lstrip(".")
     if suffix not in formats:
@@ -48,21 +39,9 @@ def _formats() -> set[str]:
 
 
 def save(figure, path, dpi: int = 150) -> None:
-    """Writes `figure` to `path` atomically: into a temporary file in the same directory, then `os.replace`, so
-    the path holds either the old file or the whole new one, never a partial one."""
+    """Writes `figure` to `path` atomically, so the path holds either the old file or the whole new one."""
     target = check_path(path)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
-    os.close(handle)
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)  # mkstemp makes it private; a saved figure gets the usual permissions
-        figure.savefig(temporary, format=target.suffix.lower().lstrip("."), dpi=dpi)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    write_atomically(target, lambda temporary: figure.savefig(temporary, format=target.suffix.lower().lstrip("."), dpi=dpi))
 
 
 def new_axes(ax=None, n_panels: int = 1, *, ncols: int | None = None, panel_size=(6.0, 4.5)):
