@@ -23,6 +23,10 @@ class AbstractConstraint(eqx.Module):
     def unconstrain(self, value: ArrayLike) -> Array:
         """Parameter value -> unconstrained real."""
 
+    def neutral(self) -> float:
+        """The value at z = 0 (a template's parameter), as a plain float: no device op, so nothing compiles."""
+        return float(np.asarray(self.constrain(0.0)))
+
     @abc.abstractmethod
     def clip(self, value: ArrayLike) -> Array:
         """Moves a value that lies on or past the boundary just inside it (for starting points)."""
@@ -57,6 +61,9 @@ class Real(AbstractConstraint):
     def constrain(self, z):
         return jnp.asarray(z)
 
+    def neutral(self) -> float:
+        return 0.0
+
     def unconstrain(self, value):
         return jnp.asarray(value)
 
@@ -88,6 +95,9 @@ class Positive(AbstractConstraint):
 
     def constrain(self, z):
         return jnp.exp(z)
+
+    def neutral(self) -> float:
+        return 1.0
 
     def unconstrain(self, value):
         return jnp.log(value)
@@ -128,6 +138,9 @@ class Interval(AbstractConstraint):
 
     def constrain(self, z):
         return self.lo + (self.hi - self.lo) * jnp.reciprocal(1 + jnp.exp(-jnp.asarray(z)))
+
+    def neutral(self) -> float:
+        return 0.5 * (float(self.lo) + float(self.hi))
 
     def unconstrain(self, value):
         u = (jnp.asarray(value) - self.lo) / (self.hi - self.lo)

@@ -53,7 +53,8 @@ class Dataset(eqx.Module):
             law: the law (class or instance); its `inputs` name the columns to read.
             target: the column to fit.
             inputs: law input name -> column name, where the two differ.
-            weights: a column name or an array of per-row weights (default: 1 for every row).
+            weights: a column name, an array of per-row weights (matched to rows by position) or a
+                `pandas.Series` (matched to rows by index label); default: 1 for every row.
             positive_target: reject targets <= 0 (needed when the loss takes their logarithm).
             dtype: float dtype of the arrays.
             target_support: where the target may lie, as a constraint (`Positive()`, `Interval(0, 1)`,
@@ -78,7 +79,7 @@ class Dataset(eqx.Module):
         elif isinstance(weights, str):
             w = numeric_column(frame, weights, role="weights")
         else:
-            w = np.asarray(weights, dtype=float)
+            w = np.asarray(aligned_by_index(weights, frame, "weights"), dtype=float)
             if w.shape != (len(frame),):
                 raise ValueError(f"weights has shape {w.shape} but the data has {len(frame)} rows: pass one weight per row.")
             require_finite(w, "weights")
@@ -94,12 +95,50 @@ class Dataset(eqx.Module):
                 f"only {n_used} rows (with weight > 0) but {law_type.__name__} has {n_params} parameters: "
                 f"a fit needs at least as many rows as parameters. Add measurements or fit a smaller law."
             )
+        columns = {(inputs or {}).get(k, k): v for k, v in x.items()} | {target: y, weights if isinstance(weights, str) else "weights": w} | extra
+        require_representable(columns, dtype)
         return cls(
             inputs={k: jnp.asarray(v, dtype) for k, v in x.items()},
             target=jnp.asarray(y, dtype),
             weights=jnp.asarray(w, dtype),
             extra={k: jnp.asarray(v, dtype) for k, v in extra.items()},
         )
+
+
+def aligned_by_index(values, frame: pd.DataFrame, role: str):
+    """`values` matched to the rows of `frame`: a `pandas.Series` by its index labels (a shuffled or filtered
+    frame keeps each row's value), anything else as given (by position)."""
+    if not isinstance(values, pd.Series) or values.index.equals(frame.index):
+        return values.to_numpy() if isinstance(values, pd.Series) else values
+    missing = frame.index.difference(values.index) if values.index.is_unique else None
+    if missing is None or len(missing):
+        why = (
+            "its index has repeated labels" if missing is None
+            else f"{len(missing)} of the data's {len(frame)} row labels are not in its index (e.g. {list(missing[:3])})"
+        )
+        raise ValueError(
+            f"{role} is a Series, matched to the data's rows by index, but {why}. Give it the data's index "
+            f"({role}.set_axis(df.index) if it is already in row order) or pass {role}.to_numpy() (by position)."
+        )
+    return values.reindex(frame.index).to_numpy()
+
+
+def require_representable(columns: Mapping[str, np.ndarray], dtype) -> None:
+    """A ValueError naming the first column whose values overflow `dtype` (float32 ends at 3.4e38) or, being
+    nonzero, round to zero in it (where a logarithm would then be -inf)."""
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.floating) or dtype.itemsize >= 8:
+        return
+    info = np.finfo(dtype)
+    for column, values in columns.items():
+        magnitude = np.abs(np.asarray(values, dtype=float))
+        bad = np.flatnonzero((magnitude > info.max) | ((magnitude > 0) & (magnitude < info.smallest_subnormal)))
+        if len(bad):
+            raise ValueError(
+                f"column '{column}' has {len(bad)} rows outside the range of {dtype.name} (|x| up to {info.max:.3g}, "
+                f"nonzero |x| from {info.smallest_subnormal:.3g}; rows {_first(bad)}): fit with dtype=jnp.float64, "
+                f"or rescale the column (e.g. in units of 1e9)."
+            )
 
 
 def read_inputs(law_type, data, inputs: Mapping[str, str] | None = None) -> dict[str, np.ndarray]:
@@ -158,6 +197,11 @@ def numeric_column(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
     if column not in frame.columns:
         raise ValueError(f"{role} column '{column}' is missing; the data has columns {list(frame.columns)}.")
     series = frame[column]
+    if pd.api.types.is_complex_dtype(series):
+        raise ValueError(
+            f"column '{column}' is complex (dtype {series.dtype}), but measurements are real numbers: take its real "
+            f"part or its magnitude first (df['{column}'] = np.real(df['{column}']) or np.abs(...))."
+        )
     if not (pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)):
         coerced = pd.to_numeric(series, errors="coerce")
         bad = np.flatnonzero(coerced.isna() & series.notna())
@@ -181,6 +225,8 @@ def sequence_column(frame: pd.DataFrame, column: str, role: str) -> np.ndarray:
             f"{role} column '{column}' must hold, in every row, a 1-d array of one common length (a sequence input); "
             f"it holds shapes {sorted(lengths, key=str)[:5]}. Build it with js.schedules.curve_inputs."
         )
+    if any(np.iscomplexobj(cell) for cell in cells):
+        raise ValueError(f"{role} column '{column}' holds complex arrays, but measurements are real numbers: take their real part first.")
     try:
         values = np.stack([np.asarray(cell, dtype=float) for cell in cells])
     except (TypeError, ValueError) as error:

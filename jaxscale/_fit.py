@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from ._compile_timer import compile_timer
-from ._dataset import Dataset
+from ._dataset import Dataset, require_representable
 from ._fit_result import AbstractFitResult, FitResult, GroupedFitResult
 from ._groups import bucket_rows, buckets, by_columns, groups_of, pad_and_stack
-from ._law import AbstractLaw
+from ._law import AbstractLaw, check_parameter_values
 from ._multistart import MultiStart
 from ._parameterization import Parameterization
 from ._progress import progress_bar, report_progress
@@ -105,6 +105,8 @@ def fit(
     (0.3473, 0.3672)
     """
     template = resolve(law)
+    # An instance made by a tree operation (never through its constructor's check) may still hold NaN.
+    check_parameter_values(template)
     multistart = _multistart(multistart, solver, n_refine, stop_when_agreed, agree_rtol)
     multistart.check(loss)
     parameterization = Parameterization(template, bounds, fixed, tied, noise=loss.noise_parameters())
@@ -216,12 +218,27 @@ def starting_points(starts, template, parameterization, dataset, dtype, loss) ->
     """The starts as unconstrained rows (starts, p), refusing a set with no usable start; the loss's own
     parameters, if any, start where `loss.noise_starts` puts them."""
     start_laws = _resolve_starts(starts, template, dataset, loss)
+    _require_a_finite_start(start_laws, parameterization)
     noise = _noise_starts(loss, dataset)
     z_starts = parameterization.batch_to_unconstrained(start_laws, clip=True, noise=noise).astype(dtype)
     n_bad = int(jnp.sum(~jnp.all(jnp.isfinite(z_starts), axis=1)))
     if n_bad == z_starts.shape[0]:
         raise ValueError(f"all {n_bad} starting points are NaN/inf or outside the parameters' constraints: check `starts`.")
     return z_starts
+
+
+def _require_a_finite_start(start_laws, parameterization) -> None:
+    """The check below, with NumPy before anything compiles, on the free parameters' natural values."""
+    free = [n for n, role in zip(parameterization.law_names, parameterization.roles) if role == "free"]
+    values = [getattr(start_laws, n) for n in free]
+    if any(isinstance(v, jax.core.Tracer) for v in values):
+        return
+    n = int(np.shape(values[0])[0])
+    finite = np.ones(n, bool)
+    for value in values:
+        finite &= np.isfinite(np.asarray(value, dtype=float).reshape(n, -1)).all(axis=1)
+    if not finite.any():
+        raise ValueError(f"all {n} starting points are NaN/inf: check `starts` (each needs finite values of {free}).")
 
 
 def _noise_starts(loss, dataset) -> dict:
@@ -239,6 +256,7 @@ def _resolve_data(data, template, target, inputs, weights, loss, dtype, n_params
         raise ValueError(f"the Dataset lacks the extra columns {missing} that {type(loss).__name__} reads: build it with Dataset.from_frame(..., observation=loss).")
     if data.n_rows < n_params:
         raise ValueError(f"only {data.n_rows} rows but {type(template).__name__} has {n_params} parameters.")
+    require_representable({"target": data.target, "weights": data.weights} | dict(data.inputs) | dict(data.extra), dtype)
     return jax.tree_util.tree_map(lambda a: a.astype(dtype), data)
 
 

@@ -2,6 +2,7 @@
 
 import abc
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -51,6 +52,9 @@ class AbstractLaw(eqx.Module):
     # How many Sobol starting points `fit` screens by default.
     default_n_starts: ClassVar[int] = 2048
 
+    def __check_init__(self):
+        check_parameter_values(self)
+
     @abc.abstractmethod
     def __call__(self, x: Mapping[str, Array]) -> Array:
         """Predicted target for inputs `x` (input name -> array of shape (n,))."""
@@ -87,7 +91,7 @@ class AbstractLaw(eqx.Module):
 
         Laws whose parameters are vectors (e.g. one per break) override this with a sized version.
         """
-        return cls(**{n: cls.constraints[n].constrain(jnp.zeros(())) for n in cls.parameter_names()})
+        return cls(**{n: jax.device_put(np.float64(cls.constraints[n].neutral())) for n in cls.parameter_names()})
 
     def start_ranges(self, target: np.ndarray, inputs: Mapping[str, np.ndarray]) -> dict[str, tuple[float, float]]:
         """Ranges (natural units) that default starting points are drawn from; data-aware laws override this.
@@ -116,7 +120,7 @@ class AbstractLaw(eqx.Module):
     @property
     def batch_shape(self) -> tuple[int, ...]:
         """Leading batch shape shared by all parameters: () for a single law."""
-        template_ndim = {n: np.ndim(v) for n, v in _scalar_view(type(self).template()).items()}
+        template_ndim = _template_ndims(type(self))
         shapes = [jnp.shape(getattr(self, n))[: jnp.ndim(getattr(self, n)) - template_ndim[n]] for n in template_ndim]
         return tuple(shapes[0]) if shapes else ()
 
@@ -172,8 +176,131 @@ def _data_scale(law_type: type[AbstractLaw], target: np.ndarray, inputs: Mapping
     return max([10.0] + [2.0 * float(np.max(np.abs(c[np.isfinite(c)]), initial=0.0)) for c in columns])
 
 
-def _scalar_view(law: AbstractLaw) -> dict[str, Array]:
-    return {name: getattr(law, name) for name in law.parameter_names()}
+# Law class -> the number of dimensions of each parameter in its template: more means a batch of laws.
+# None while the template is being built (its own check then leaves arrays of unknown kind alone).
+_TEMPLATE_NDIMS: dict[type, dict[str, int] | None] = {}
+
+
+def _template_ndims(law_type: type[AbstractLaw]) -> dict[str, int] | None:
+    if law_type not in _TEMPLATE_NDIMS:
+        _TEMPLATE_NDIMS[law_type] = None
+        try:
+            template = law_type.template()
+        except BaseException:
+            del _TEMPLATE_NDIMS[law_type]
+            raise
+        _TEMPLATE_NDIMS[law_type] = {n: int(np.ndim(getattr(template, n))) for n in law_type.parameter_names()}
+    return _TEMPLATE_NDIMS[law_type]
+
+
+def check_parameter_values(law: AbstractLaw) -> None:
+    """A TypeError for a parameter that is not a real number, a ValueError for one that is NaN/inf or outside
+    its constraint, naming the parameter, at construction and with NumPy only (nothing compiles).
+
+    Only real numbers and arrays are looked at: tracers (inside jit, vmap, grad) and the placeholders that
+    JAX and Equinox put in a module's fields (None, object(), ShapeDtypeStruct) pass untouched. A batch of
+    laws (more dimensions than the template's) is checked for its dtype only: a failed restart, refit or draw
+    is data (NaN members), reported by the verbs that meet it. Values on a constraint's boundary (A = 0 for a
+    positive A) pass, as they do for `fit(..., fixed=...)`.
+    """
+    law_type = type(law)
+    names, bounds = _names_and_bounds(law_type)
+    values = [getattr(law, name) for name in names]
+    if any(isinstance(value, jax.core.Tracer) for value in values):
+        return
+    arrays = {}
+    for name, value in zip(names, values):
+        if type(value) is float or type(value) is int:  # the common case, without NumPy
+            _require_valid(law_type, name, value, value if math.isfinite(value) else None, bounds[name])
+        else:
+            array = _numeric_or_none(law_type, name, value)
+            if array is not None:
+                arrays[name] = array
+    # A 0-d value is one law's value; an array is one law's vector parameter or a batch, which the template tells.
+    template_ndims = None
+    if any(np.ndim(a) for a in arrays.values()):
+        try:
+            template_ndims = _template_ndims(law_type)
+        except (TypeError, ValueError):  # a class that cannot build its template (an abstract mixture, say)
+            template_ndims = None
+    for name, array in arrays.items():
+        if np.ndim(array) and (template_ndims is None or np.ndim(array) > template_ndims.get(name, 0)):
+            continue
+        array = np.asarray(array, dtype=float)
+        shown = array.item() if array.ndim == 0 else f"{int((~np.isfinite(array)).sum())} of its {array.size} entries"
+        _require_valid(law_type, name, shown, array if np.isfinite(array).all() else None, bounds[name])
+
+
+def _names_and_bounds(law_type) -> tuple[tuple[str, ...], dict]:
+    """The parameter names and each one's (lo, hi) bounds (None where open), once per law class."""
+    facts = _FACTS.get(law_type)
+    if facts is None:
+        names = law_type.parameter_names()
+        facts = _FACTS[law_type] = (names, {n: law_type.constraints[n].bounds() for n in names})
+    return facts
+
+
+_FACTS: dict[type, tuple[tuple[str, ...], dict]] = {}
+
+
+def _require_valid(law_type, name: str, shown, finite_value, bounds) -> None:
+    """Raises for a parameter whose value is not finite (`finite_value` None) or lies outside `bounds`."""
+    if finite_value is None:
+        raise ValueError(
+            f"parameter {name} of {law_type.__name__} is NaN or inf ({shown}): a law's parameters must be finite "
+            f"numbers. Build it with finite values (a failed fit's law is not usable)."
+        )
+    lo, hi = bounds
+    if lo is None and hi is None:
+        return
+    if type(finite_value) is float or type(finite_value) is int:
+        if (lo is None or finite_value >= lo) and (hi is None or finite_value <= hi):
+            return
+    value = np.asarray(finite_value)
+    outside = np.zeros(value.shape, bool)
+    if lo is not None:
+        outside |= value < lo
+    if hi is not None:
+        outside |= value > hi
+    if outside.any():
+        shown = value.item() if value.ndim == 0 else f"{value[outside].ravel()[0].item()} in {int(outside.sum())} of its {value.size} entries"
+        raise ValueError(
+            f"parameter {name} of {law_type.__name__} must be {law_type.constraints[name]}, got {shown}: choose a "
+            f"value inside its constraint (the law is not defined outside it)."
+        )
+
+
+def _numeric_or_none(law_type, name: str, value):
+    """`value` as a real NumPy or JAX array if it is a number or an array of numbers; None for what is not a
+    value to check (placeholders); a TypeError for text, complex numbers and other non-real data."""
+    if isinstance(value, (bool, int, float, np.integer, np.floating, np.bool_)):
+        return np.asarray(value)
+    if isinstance(value, (str, bytes, complex, np.complexfloating)):
+        kind = type(value).__name__
+    elif isinstance(value, (np.ndarray, jax.Array)):
+        if isinstance(value, jax.Array) and not getattr(value, "is_fully_addressable", True):
+            return None  # spread over hosts: its values are not all here
+        dtype = np.dtype(value.dtype)
+        if dtype.kind in "biuf":
+            return value
+        if dtype.kind == "O":
+            return None
+        kind = f"array of {dtype}"
+    elif isinstance(value, (list, tuple)):
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError):
+            return None
+        if array.dtype.kind in "biuf":
+            return array
+        if array.dtype.kind not in "USc":
+            return None
+        kind = f"{type(value).__name__} of {array.dtype}"
+    else:
+        return None
+    hint = f"convert it first, e.g. float({value!r})" if isinstance(value, str) else "pass a float or an array of floats"
+    raise TypeError(f"parameter {name} of {law_type.__name__} must be a real number (or an array of them), got {value!r} ({kind}): {hint}.")
+
 
 
 class AbstractLogLaw(AbstractLaw):

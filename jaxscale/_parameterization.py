@@ -63,6 +63,7 @@ class Parameterization(eqx.Module):
         for name in names:
             if name in bounds:
                 lo, hi = _pair(bounds[name], name)
+                _require_inside(name, lo, hi, law_type.constraints[name], law_type.__name__)
                 constraints[name] = Interval(lo, hi)
             else:
                 constraints[name] = law_type.constraints[name]
@@ -166,21 +167,34 @@ def _pair(bound, name: str) -> tuple[float, float]:
     return lo, hi
 
 
+def _require_inside(name: str, lo: float, hi: float, constraint: AbstractConstraint, law_name: str) -> None:
+    """Bounds narrow a parameter's constraint: a ValueError if they reach past it (a positive A bounded to
+    (-5, -1)), where the law is not defined."""
+    c_lo, c_hi = constraint.bounds()
+    if (c_lo is not None and lo < c_lo) or (c_hi is not None and hi > c_hi):
+        raise ValueError(
+            f"bounds for '{name}' are ({lo:g}, {hi:g}), which reach outside its constraint ({constraint}) in "
+            f"{law_name}, where the law is not defined: choose bounds inside it."
+        )
+
+
 def _fixed_value(name, value, shape, constraint, bounds):
     """A fixed parameter's value as an array of its shape, refused if it lies outside its constraint."""
     if name in bounds:
         raise ValueError(f"'{name}' is both fixed and bounded: a fixed parameter is not searched, so drop one of them.")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"fixed['{name}'] must be a number (or an array of shape {shape}), got {value!r}.") from None
+    kind = np.asarray(value).dtype.kind if not isinstance(value, (str, bytes)) else "U"
+    if kind not in "biuf":
+        raise TypeError(f"fixed['{name}'] must be a real number (or an array of them of shape {shape}), got {value!r} ({type(value).__name__}).")
+    array = np.asarray(value, dtype=float)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"fixed value of {name} must be finite, got {array.tolist()}: hold it at a finite number (or leave it free).")
     if array.shape != shape:
         raise ValueError(f"fixed['{name}'] has shape {array.shape}, but the parameter has shape {shape}.")
     # A held value may sit on the constraint's boundary (a floor of exactly 0): it is never unconstrained.
     lo, hi = constraint.bounds()
     if (lo is not None and np.any(array < lo)) or (hi is not None and np.any(array > hi)):
         raise ValueError(f"fixed['{name}'] = {array.tolist()} is outside its constraint ({constraint}): choose a value inside it.")
-    return jnp.asarray(array)
+    return jax.device_put(array)  # not jnp.asarray, which compiles a conversion
 
 
 def _check_ties(tied, fixed, shapes, constraints) -> None:

@@ -32,7 +32,30 @@ def as_batch(starts, template):
         starts = jax.tree_util.tree_map(lambda a: jnp.asarray(a)[None], starts)
     if len(starts.batch_shape) != 1:
         raise ValueError(f"starts must have one batch axis, got batch shape {starts.batch_shape}.")
+    _require_inside_constraints(starts)
     return starts
+
+
+def _require_inside_constraints(starts) -> None:
+    """A ValueError naming the parameter when given starts lie strictly outside its constraint (a negative A):
+    no start is moved that far (values on a boundary are moved just inside); NaN starts are dropped later."""
+    for name in starts.parameter_names():
+        value = getattr(starts, name)
+        if isinstance(value, jax.core.Tracer):
+            return
+        value = np.asarray(value, dtype=float)
+        lo, hi = type(starts).constraints[name].bounds()
+        outside = np.zeros(value.shape, bool)
+        if lo is not None:
+            outside |= value < lo
+        if hi is not None:
+            outside |= value > hi
+        if outside.any():
+            raise ValueError(
+                f"starts: {int(outside.any(axis=tuple(range(1, value.ndim))).sum())} of {value.shape[0]} starting points "
+                f"have {name} outside its constraint ({type(starts).constraints[name]}), e.g. {name}={value[outside][0]:g}: "
+                f"give starting values inside it."
+            )
 
 
 def grid(law, **values: Sequence[float]):

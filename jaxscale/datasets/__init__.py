@@ -121,6 +121,8 @@ def load(name: str, subset: str = "all") -> pd.DataFrame:
     >>> pythia.groupby("task")["n"].first().to_dict()["piqa"], len(pythia)
     (1838, 3240)
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a dataset's name (a str), got {name!r} ({type(name).__name__}); built-in datasets are {list(_NAMES)}.")
     if name not in _NAMES:
         raise ValueError(f"unknown dataset {name!r}; built-in datasets are {list(_NAMES)}.")
     if subset != "all" and subset not in _SUBSETS.get(name, ()):
