@@ -1,12 +1,18 @@
 """`allocate` and `sensitivities`: the front door to `jaxscale.problems`, which checks a request before anything
 compiles and hands it to the problem's own solve."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from ._bootstrap_result import BootstrapResult
+from ._extrapolation import FAR
+from ._fit_result import FitResult
 from ._law import AbstractLaw
+from ._posterior import Posterior
 from ._results import warn
 from .problems import AbstractAllocation, AbstractNDProblem, AbstractProblem, Allocation, Search
 
@@ -14,7 +20,7 @@ __all__ = ["Allocation", "allocate", "sensitivities"]
 
 
 def allocate(
-    law: AbstractLaw,
+    law: AbstractLaw | FitResult | BootstrapResult | Posterior,
     problem: AbstractProblem,
     *,
     n_range: tuple[float, float] | None = None,
@@ -22,7 +28,7 @@ def allocate(
     grid: int | None = None,
     steps: int | None = None,
 ) -> AbstractAllocation:
-    """Solves `problem` (a `jaxscale.problems` problem) for a fitted `law` or a batch of laws.
+    """Solves `problem` (a `jaxscale.problems` problem) for a fitted `law`, a batch of laws, or a fit.
 
     For the problems in N and D (`ComputeOptimal`, `DataConstrained`, `LossTarget`, `InferenceAware`) the
     constraint fixes log D for each log N; the objective of log N is evaluated on a `grid` (default 64) over
@@ -37,16 +43,72 @@ def allocate(
     law or a list of laws (one per target domain), and reads none. An option the problem does not read is a
     ValueError, not silently ignored.
 
+    Given a fit instead of a law (a `FitResult`: its law; a `BootstrapResult`: its refits; a `Posterior`: its
+    draws), the answer also says how far it reaches beyond the data: `to_frame()` and `summary()` gain
+    `reach_N` and `reach_D`, N* and D* over the largest N and D fitted, and an answer beyond 10x (for a batch,
+    its median) is a `FitWarning` naming N or D.
+
     >>> import jaxscale as js
     >>> law = js.Chinchilla(E=1.8172, A=477.8, B=2143.9, alpha=0.34731, beta=0.36718)
     >>> best = js.allocate(law, js.problems.ComputeOptimal(1e24))
     >>> f"{float(best.N):.3g}", round(float(best.tokens_per_parameter), 1)
     ('9.72e+10', 17.7)
+    >>> result = js.fit(js.Chinchilla, js.datasets.load("chinchilla", subset="epoch"))
+    >>> near = js.allocate(result, js.problems.ComputeOptimal(1e21))
+    >>> round(float(near.to_frame()["reach_N"].iloc[0]), 2)  # N* / the largest N fitted
+    0.17
     """
+    law, fitted = _law_and_fitted(law)
     search = _search(law, problem, n_range=n_range, d_range=d_range, grid=grid, steps=steps)
     problem.check(law)
     _check_law_values(law, problem)
-    return _announce_unreachable(problem.solve(law, search), problem)
+    answer = _announce_unreachable(problem.solve(law, search), problem)
+    if fitted is None or not any(field.name == "fitted" for field in dataclasses.fields(answer)):
+        return answer
+    answer = dataclasses.replace(answer, fitted=fitted)
+    _announce_far(answer, batched=isinstance(law, AbstractLaw) and bool(law.batch_shape))
+    return answer
+
+
+def _law_and_fitted(given):
+    """The law (or batch of laws) to solve for, and the largest fitted value of each input when `given` is a
+    fit that knows its data (None for a bare law)."""
+    if isinstance(given, FitResult):
+        return given.law, given.fitted_maxima()
+    if isinstance(given, BootstrapResult):
+        return given.laws, given.full_fit.fitted_maxima()
+    if isinstance(given, Posterior):
+        return given.laws, given.point_fit.fitted_maxima()
+    return given, None
+
+
+# How each input of an answer is named in the warning.
+_WHAT_FITTED = {"N": "the largest model fitted", "D": "the most tokens fitted"}
+
+
+def _announce_far(answer, batched: bool) -> None:
+    """One `FitWarning` naming each chosen input (N*, D*) that reaches beyond `FAR` times its largest fitted
+    value: for a batch of laws (bootstrap refits, posterior draws), the median over the batch at each problem value."""
+    chosen = answer.chosen_inputs()
+    parts = []
+    for column, ratio in answer.reach().items():
+        name = column.removeprefix("reach_")
+        value = np.asarray(chosen[name], dtype=float)
+        if batched and ratio.ndim:
+            ratio, value = np.nanmedian(ratio, axis=0), np.nanmedian(value, axis=0)
+        ratio, value = np.atleast_1d(ratio).ravel(), np.atleast_1d(value).ravel()
+        far = ratio > FAR
+        if far.any():
+            worst = int(np.nanargmax(np.where(far, ratio, -np.inf)))
+            count = f", at {int(far.sum())} of {far.size} problem values" if far.size > 1 else ""
+            what = _WHAT_FITTED.get(name, f"the largest {name} fitted")
+            parts.append(f"{name}* = {value[worst]:.3g} is {ratio[worst]:.3g}x {what} ({answer.fitted[name]:.3g}){count}")
+    if parts:
+        median = " (the median over the batch of laws)" if batched else ""
+        warn(
+            f"allocate{median}: {' and '.join(parts)}. An allocation beyond {FAR:g}x the fitted data rests on the law's "
+            f"form, not on data: check the law with js.backtest, or fit runs nearer this size."
+        )
 
 
 def _check_law_values(law, problem) -> None:

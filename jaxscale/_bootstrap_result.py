@@ -6,6 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from ._extrapolation import announce_far
 from ._fit_result import FitResult
 from ._law import AbstractLaw
 from ._results import RESULTS, status_names
@@ -72,7 +73,8 @@ class BootstrapResult(eqx.Module):
     def predict_interval(self, data, level: float = 0.9, inputs=None) -> pd.DataFrame:
         """At the rows of `data`: the full fit's `prediction` and the bootstrap percentile interval `lo`, `hi`
         of the refits' predictions (`js.intervals.BootstrapPercentile`: the spread of the fit, which beyond
-        the data covers less than `level` when the law is wrong; `js.backtest` measures by how much).
+        the data covers less than `level` when the law is wrong; `js.backtest` measures by how much). A row
+        beyond 10x the largest fitted value of an input (`full_fit.reach`) gets a `FitWarning`.
 
         >>> import jaxscale as js
         >>> df = js.datasets.load("chinchilla", subset="epoch")
@@ -85,6 +87,7 @@ class BootstrapResult(eqx.Module):
         draws = np.asarray(self.laws.predict(data, inputs), dtype=float)[np.asarray(self.ok)]
         prediction = np.asarray(self.full_fit.law.predict(data, inputs), dtype=float)
         lo, hi = BootstrapPercentile().bounds(IntervalInputs(prediction, np.zeros_like(prediction), prediction, draws=draws), level)
+        announce_far(self.full_fit.reach(data, inputs), "predict_interval")
         return pd.DataFrame({"prediction": prediction, "lo": lo, "hi": hi})
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:

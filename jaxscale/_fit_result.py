@@ -17,6 +17,8 @@ from jaxtyping import Array, Float, Int
 
 from ._curvature import Curvature, curvature
 from ._dataset import Dataset, read_inputs
+from ._extrapolation import announce_far, fitted_maxima
+from ._extrapolation import reach as reach_of
 from ._groups import by_columns, key_tuple, row_groups
 from ._law import AbstractLaw
 from ._parameterization import Parameterization
@@ -230,6 +232,18 @@ class AbstractFitResult(eqx.Module):
         """What deserves a look, one row per problem (empty when nothing does)."""
 
 
+def _measured_inputs(law_type: type[AbstractLaw], inputs, rows=None, weights=None) -> dict[str, np.ndarray]:
+    """The law's per-row inputs (sequence inputs, such as a learning-rate schedule, left out), at `rows`, and
+    of those only the ones with weight > 0 when `weights` are given: the rows that were fitted."""
+    sequences = set(getattr(law_type, "sequence_inputs", ()))
+    keep = slice(None) if rows is None else np.asarray(rows)
+    columns = {name: np.asarray(values)[keep] for name, values in inputs.items() if name not in sequences}
+    if weights is not None:
+        used = np.asarray(weights)[keep] > 0
+        columns = {name: values[used] for name, values in columns.items()}
+    return columns
+
+
 def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -291,9 +305,39 @@ class FitResult(AbstractFitResult):
         codes, counts = np.unique(np.asarray(self.status), return_counts=True)
         return {RESULTS(int(c)).name: int(n) for c, n in zip(codes, counts)}
 
+    def fitted_maxima(self) -> dict[str, float]:
+        """The largest fitted value of every input that is positive throughout the fitted rows (those with
+        weight > 0): what `reach` and `allocate` measure a prediction or an allocation against.
+
+        >>> import jaxscale as js
+        >>> result = js.fit(js.Chinchilla, js.datasets.load("chinchilla", subset="epoch"))
+        >>> {name: f"{value:.3g}" for name, value in result.fitted_maxima().items()}
+        {'N': '1.62e+10', 'D': '3.18e+11'}
+        """
+        law_type = type(self.parameterization.template)
+        return fitted_maxima(_measured_inputs(law_type, self.dataset.inputs, weights=self.dataset.weights))
+
+    def reach(self, data, inputs=None) -> pd.DataFrame:
+        """How far each row of `data` lies beyond the fitted data: per input positive throughout the fitted rows
+        (N, D, C ...), `reach_<input>` = the row's value / the largest fitted value, and `reach`, the largest of
+        them (1 or less: inside the fitted range on every axis). `predict` warns past 10.
+
+        >>> import jaxscale as js
+        >>> result = js.fit(js.Chinchilla, js.datasets.load("chinchilla", subset="epoch"))
+        >>> result.reach({"N": [1.6e9, 1.6e12], "D": [3.2e10, 3.2e12]}).round(1)
+           reach_N  reach_D  reach
+        0      0.1      0.1    0.1
+        1     98.9     10.1   98.9
+        """
+        law_type = type(self.parameterization.template)
+        return reach_of(self.fitted_maxima(), _measured_inputs(law_type, read_inputs(law_type, data, inputs)))
+
     def predict(self, data, inputs=None) -> np.ndarray:
-        """The fitted law's predictions at the rows of `data`."""
-        return self.law.predict(data, inputs)
+        """The fitted law's predictions at the rows of `data`; a `FitWarning` when a row reaches beyond 10x the
+        largest fitted value of an input (see `reach`): such an extrapolation rests on the law's form alone."""
+        predictions = self.law.predict(data, inputs)
+        announce_far(self.reach(data, inputs), "predict")
+        return predictions
 
     def to_frame(self) -> pd.DataFrame:
         """One row: every fitted parameter, the objective, the restart agreement, and each parameter's standard
@@ -464,13 +508,51 @@ class GroupedFitResult(AbstractFitResult):
         frame["problem"] = pd.Series([text for _, text in rows], dtype=object)
         return frame
 
-    def predict(self, data, inputs=None) -> np.ndarray:
-        """Each row of `data` (which must have the `by` columns) predicted by its group's fitted law."""
+    def reach(self, data, inputs=None) -> pd.DataFrame:
+        """As `FitResult.reach`, each row of `data` (which must have the `by` columns) measured against its own
+        group's fitted data: `reach_<input>` and `reach`, one row per row of `data`.
+
+        >>> import jaxscale as js
+        >>> df = js.datasets.load("chinchilla", subset="epoch")
+        >>> df = df.assign(half=df["N"] > df["N"].median())
+        >>> grouped = js.fit(js.Chinchilla, df, by="half")
+        >>> small = df.loc[~df["half"], "N"].max()
+        >>> grouped.reach({"N": [20 * small, 20 * small], "D": [1e9, 1e9], "half": [False, True]})["reach_N"].round(1).tolist()
+        [20.0, 1.3]
+        """
+        frame, group_of_row, x = self._read_rows(data, inputs)
+        return self._reach_rows(group_of_row, x)
+
+    def _read_rows(self, data, inputs):
+        """`data` as a frame, each row's group index and the law's input columns."""
         frame = pd.DataFrame(data)
         by_columns(frame, self.by)
-        group_of_row = row_groups(frame, self.by, self.keys)
+        group_of_row = np.asarray(row_groups(frame, self.by, self.keys))
         x = read_inputs(type(self.parameterization.template), frame, inputs)
-        return np.asarray(_predict_rows(self.law, jnp.asarray(group_of_row), x))
+        return frame, group_of_row, x
+
+    def _reach_rows(self, group_of_row: np.ndarray, x) -> pd.DataFrame:
+        law_type = type(self.parameterization.template)
+        asked = _measured_inputs(law_type, x)
+        parts = []
+        for g in np.unique(group_of_row):
+            rows = np.flatnonzero(group_of_row == g)
+            fitted = fitted_maxima(_measured_inputs(law_type, self.dataset.inputs, self.group_rows[g], self.dataset.weights))
+            part = reach_of(fitted, {name: values[rows] for name, values in asked.items()})
+            if len(part) != len(rows):  # no input measurable for this group (none positive throughout): unknown reach
+                part = pd.DataFrame({"reach": np.full(len(rows), np.nan)})
+            parts.append(part.set_index(pd.Index(rows)))
+        frame = pd.concat(parts).sort_index()
+        columns = [c for c in frame.columns if c != "reach"] + ["reach"]
+        return frame[columns].reset_index(drop=True)
+
+    def predict(self, data, inputs=None) -> np.ndarray:
+        """Each row of `data` (which must have the `by` columns) predicted by its group's fitted law; a
+        `FitWarning` when a row reaches beyond 10x the largest value of an input its group was fitted to (`reach`)."""
+        _, group_of_row, x = self._read_rows(data, inputs)
+        predictions = np.asarray(_predict_rows(self.law, jnp.asarray(group_of_row), x))
+        announce_far(self._reach_rows(group_of_row, x), "predict")
+        return predictions
 
     def __repr__(self) -> str:
         statuses = pd.Series(self.best_status).value_counts().to_dict()

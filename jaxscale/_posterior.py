@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._dataset import as_frame, read_inputs
+from ._extrapolation import announce_far
 from ._fit_result import FitResult
 from ._groups import by_columns, row_groups
 from ._law import AbstractLaw
@@ -70,7 +71,8 @@ class Posterior(eqx.Module):
 
     def summary(self, level: float = 0.9, *, prob: float | None = None) -> pd.DataFrame:
         """Per sampled quantity: mean, sd, the (1-level)/2 and (1+level)/2 quantiles, r_hat and effective
-        sample size. `prob` is the deprecated spelling of `level`."""
+        sample size (NaN for a Laplace posterior: its draws are independent, so there are no MCMC diagnostics).
+        `prob` is the deprecated spelling of `level`."""
         from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
 
         if prob is not None:
@@ -78,6 +80,7 @@ class Posterior(eqx.Module):
             level = prob
         if not 0 < level < 1:
             raise ValueError(f"level must be between 0 and 1 (exclusive), e.g. 0.9 for a 90% interval; got {level!r}.")
+        mcmc = self.diverging is not None  # infer(method="laplace") passes none
         rows = {}
         for name, chains in self.samples.items():
             flat_chains = chains.reshape(chains.shape[:2] + (-1,))
@@ -88,8 +91,8 @@ class Posterior(eqx.Module):
                 constant = bool(np.all(x == x.flat[0]))  # a fixed parameter's draws: no mixing to measure
                 rows[label] = {
                     "mean": x.mean(), "sd": x.std(ddof=1), f"q{(1 - level) / 2:.3g}": lo, f"q{(1 + level) / 2:.3g}": hi,
-                    "r_hat": float(split_gelman_rubin(x)) if x.shape[0] > 1 and not constant else np.nan,
-                    "ess": float(effective_sample_size(x)) if not constant else np.nan,
+                    "r_hat": float(split_gelman_rubin(x)) if mcmc and x.shape[0] > 1 and not constant else np.nan,
+                    "ess": float(effective_sample_size(x)) if mcmc and not constant else np.nan,
                 }
         return pd.DataFrame(rows).T
 
@@ -120,7 +123,9 @@ class Posterior(eqx.Module):
         observation noise (the likelihood's `sample` with the draw's noise sites), so the band is where a new
         measurement falls. With groups, `data` needs the `by` column(s) too, and each row is predicted by its
         own group's law. `inputs` maps the law's input names to column names where they differ. A likelihood
-        with further columns (a Binomial's trials column) reads them from `data` too.
+        with further columns (a Binomial's trials column) reads them from `data` too. A row beyond 10x the
+        largest value of an input in the data `infer` was given (`point_fit.reach`; with groups, all groups'
+        rows together) gets a `FitWarning`.
         """
         levels = np.asarray(quantiles, dtype=float) if not isinstance(quantiles, str) else np.array([np.nan])
         if levels.ndim != 1 or levels.size == 0 or not np.all((levels >= 0) & (levels <= 1)):
@@ -144,6 +149,7 @@ class Posterior(eqx.Module):
         else:
             values = self.likelihood.to_target(location, extra)
         values = np.asarray(values)
+        announce_far(self.point_fit.reach(frame, inputs), "predict")
         return pd.DataFrame({f"q{q:g}": np.quantile(values, q, axis=0) for q in quantiles})
 
     def _group_rows(self, frame: pd.DataFrame) -> np.ndarray:
@@ -167,7 +173,10 @@ class Posterior(eqx.Module):
         return arviz.from_dict(posterior=self.samples, sample_stats=stats)
 
     def problems(self, max_r_hat: float = 1.01, min_ess: float = 400.0) -> list[str]:
-        """Convergence problems, in words, each with the number that triggered it."""
+        """Convergence problems, in words, each with the number that triggered it (none for a Laplace posterior,
+        whose own checks `infer` reports when it builds it)."""
+        if self.diverging is None:
+            return []
         summary = self.summary()
         summary = summary[summary["sd"] > 1e-9 * (1 + summary["mean"].abs())]  # constant (fixed) draws say nothing about mixing
         found = []
@@ -186,6 +195,6 @@ class Posterior(eqx.Module):
     def __repr__(self) -> str:
         return (
             f"Posterior({type(self.point_fit.law).__name__}, {type(self.likelihood).__name__} likelihood, {self.n_draws} draws, "
-            f"{self.divergences} divergences, {self.seconds:.1f} s)"
+            f"{'Laplace approximation (independent draws)' if self.diverging is None else f'{self.divergences} divergences'}, {self.seconds:.1f} s)"
         )
 

@@ -77,12 +77,15 @@ def run(args) -> int:
         warnings.simplefilter("always", js.FitWarning)
         full = js.fit(law, data, **common.fit_options(args))
         boot = js.bootstrap(full, n=args.n, seed=0)
-        point = js.allocate(full.law, problem).to_frame()
+        point = js.allocate(full, problem).to_frame()  # the fit, not its bare law: the answer's reach, and a warning past 10x
         spread = js.allocate(boot.laws, problem)
     rows = []
     for i, value in enumerate(values):
         row = {"C" if kind == "budget" else "loss_target": value}
         for name in point.columns:
+            if name.startswith("reach_"):  # N* or D* over the largest fitted: the point answer's, no interval
+                row[name] = float(point[name].iloc[i])
+                continue
             draws = np.asarray(getattr(spread, name))
             draws = draws.reshape(draws.shape[0], -1)[:, i]
             row[name] = float(point[name].iloc[i])
@@ -96,12 +99,21 @@ def run(args) -> int:
           f"95% intervals over {args.n} bootstrap refits:")
     with pd.option_context("display.width", 250, "display.max_columns", 30):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    _print_reach(table, full.fitted_maxima())
     common.print_warnings(caught)
     common.write_table(args, table)
     if args.plot:
         js.plot.frontier(boot, values, level=0.95, path=args.plot)
         print(f"plot saved to {args.plot}")
     return 0
+
+
+def _print_reach(table, fitted: dict[str, float]) -> None:
+    """One line: how far the answers reach beyond the largest N and D fitted (the `reach_` columns)."""
+    parts = [f"{name}* up to {table[f'reach_{name}'].max():.3g}x the largest {name} fitted ({fitted[name]:.3g})"
+             for name in ("N", "D") if f"reach_{name}" in table and name in fitted]
+    if parts:
+        print(f"Reach beyond the data: {', '.join(parts)} (past 10x the answer rests on the law's form, not on data).")
 
 
 def _precision(args, problem, budgets) -> int:
@@ -111,13 +123,14 @@ def _precision(args, problem, budgets) -> int:
 
     caught = []
     if args.data == "kumar_2024":
-        law, source = js.laws.Precision.kumar_2024(), "Kumar et al. 2024's published constants"
+        source = "Kumar et al. 2024's published constants"
+        table = js.allocate(js.laws.Precision.kumar_2024(), problem).to_frame()
     else:
         data, source = common.load(args)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", js.FitWarning)
-            law = js.fit(js.laws.get(args.law if args.law != "chinchilla" else "precision"), data, **common.fit_options(args)).law
-    table = js.allocate(law, problem).to_frame()
+            result = js.fit(js.laws.get(args.law if args.law != "chinchilla" else "precision"), data, **common.fit_options(args))
+            table = js.allocate(result, problem).to_frame()  # a fit: with the answer's reach, and a warning past 10x
     table.insert(0, "C", budgets)
     print(f"Compute-optimal N, D and training bits (cost 6 N D P / 16 = C) from {source}:")
     with pd.option_context("display.width", 200, "display.max_columns", 20):

@@ -9,10 +9,12 @@ and `OptimalMixture` chooses mixture weights on a capped simplex (projected grad
 `Search` options of `allocate` it reads (`reads`); `allocate` refuses the others.
 
 Costs are functions `cost(N, D) -> FLOPs`, differentiable in JAX; the default is Kaplan/Hoffmann's 6 N D.
+A problem's numbers (budgets, targets, token counts, bits) enter the compiled solve as arrays
+(`with_traced_values`): a new value of the same shape compiles nothing.
 Every result has `to_frame()` and `summary()`.
 """
 
-from ._abstract import AbstractAllocation, AbstractProblem
+from ._abstract import AbstractAllocation, AbstractProblem, with_traced_values
 from ._compute_budget import AbstractComputeBudget, ComputeOptimal, DataConstrained
 from ._costs import six_nd, six_nd_bits, training_and_inference
 from ._loss_target import AbstractLossTarget, InferenceAware, LossTarget
@@ -56,4 +58,5 @@ __all__ = [
     "six_nd",
     "six_nd_bits",
     "training_and_inference",
+    "with_traced_values",
 ]

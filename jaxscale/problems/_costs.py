@@ -2,6 +2,8 @@
 
 from collections.abc import Callable
 
+import equinox as eqx
+
 
 def six_nd(N, D):
     """Training FLOPs 6 N D (Kaplan et al. 2020, Hoffmann et al. 2022).
@@ -33,4 +35,24 @@ def training_and_inference(inference_tokens: float) -> Callable:
     """
     if not inference_tokens >= 0:
         raise ValueError(f"inference_tokens must be >= 0, got {inference_tokens}.")
-    return lambda N, D: 6.0 * N * D + 2.0 * N * inference_tokens
+    return TrainingAndInference(inference_tokens)
+
+
+class TrainingAndInference(eqx.Module):
+    """The cost 6 N D + 2 N * inference_tokens, as a module (not a closure), so that a compiled solve takes
+    `inference_tokens` as an argument: a new number of tokens reuses the compilation. Made by
+    `training_and_inference`.
+
+    >>> from jaxscale.problems import training_and_inference
+    >>> training_and_inference(1e13)
+    TrainingAndInference(inference_tokens=1e+13)
+    """
+
+    inference_tokens: float
+
+    def __call__(self, N, D):
+        return 6.0 * N * D + 2.0 * N * self.inference_tokens
+
+    def __repr__(self) -> str:
+        tokens = self.inference_tokens
+        return f"TrainingAndInference(inference_tokens={tokens:g})" if isinstance(tokens, (int, float)) else super().__repr__()

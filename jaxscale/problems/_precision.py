@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._abstract import AbstractAllocation, AbstractProblem, require_one_law
+from ._abstract import AbstractAllocation, AbstractProblem, require_one_law, with_traced_values
 from ._costs import six_nd_bits
 from ._search import LOG_D_RANGE, Search, golden_section, minimize_1d, over_values_and_laws, root_in_log_d
 from ._values import check_amount, check_cost, check_cost_values
@@ -134,7 +134,7 @@ class ComputeOptimalPrecision(AbstractProblem):
         log_d_lo, log_d_hi = search.log_d_range
         log_d_lo, log_d_hi = jnp.maximum(log_d_lo, LOG_D_RANGE[0]), jnp.minimum(log_d_hi, LOG_D_RANGE[1])
         budgets = jnp.asarray(self.budget, float)
-        return _solve_precision(law, self, budgets, log_lo, log_hi, log_d_lo, log_d_hi, search.grid, search.steps, bool(law.batch_shape))
+        return _solve_precision(law, with_traced_values(self), budgets, log_lo, log_hi, log_d_lo, log_d_hi, search.grid, search.steps, bool(law.batch_shape))
 
 
 @eqx.filter_jit
@@ -201,12 +201,12 @@ class PostTrainingPrecision(AbstractProblem):
         _check_precision_law(law, self)
 
     def solve(self, law, search: Search) -> TokenAllocation:
-        return _solve_tokens(law, self, jnp.asarray(self.N, float), search.grid, search.steps, bool(law.batch_shape))
+        return _solve_tokens(law, with_traced_values(self), jnp.asarray(self.N, float), search.grid, search.steps, bool(law.batch_shape))
 
 
 @eqx.filter_jit
 def _solve_tokens(law, problem, sizes, grid, steps, batched):
-    lo, hi = np.log(problem.d_range[0]), np.log(problem.d_range[1])
+    lo, hi = jnp.log(problem.d_range[0]), jnp.log(problem.d_range[1])
 
     def one(law, n):
         loss = lambda d: _at(law, n, jnp.exp(d), problem.training_bits, problem.post_training_bits)

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from .._law import AbstractLaw
-from ._abstract import AbstractAllocation, AbstractProblem, require_one_law
+from ._abstract import AbstractAllocation, AbstractProblem, require_one_law, with_traced_values
 from ._search import Search, minimize_1d, over_values_and_laws
 
 
@@ -100,10 +100,11 @@ class AbstractNDProblem(AbstractProblem):
         return law(self.law_inputs(jnp.exp(log_n), jnp.exp(log_d)))
 
     def solve(self, law: AbstractLaw, search: Search) -> Allocation:
-        """N*, D* for every swept value and law (`risk` set: one N*, D* for the whole batch of laws)."""
+        """N*, D* for every swept value and law (`risk` set: one N*, D* for the whole batch of laws). The
+        problem's numbers go in as arrays, so a new budget or target reuses the compiled solve."""
         log_lo, log_hi = search.log_n_range
         log_d_lo, log_d_hi = search.log_d_range
-        return _solve(law, self, log_lo, log_hi, log_d_lo, log_d_hi, search.grid, search.steps, bool(law.batch_shape))
+        return _solve(law, with_traced_values(self), log_lo, log_hi, log_d_lo, log_d_hi, search.grid, search.steps, bool(law.batch_shape))
 
 
 def require_n_and_d(problem: AbstractProblem, law) -> None:
