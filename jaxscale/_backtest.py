@@ -70,10 +70,11 @@ def backtest(
         intervals: names or instances of `js.intervals` methods: "bootstrap" (percentile of refits),
             "rolling_origin" (calibrated on the fit's own extrapolation errors inside the training rows),
             "plateau_envelope" (the same, with the curve allowed to stop improving), "plateau_band" (between the
-            law's extrapolation and no further improvement, widened by the late training noise).
+            law's extrapolation and no further improvement, widened by the late training noise), "plateau_intersection"
+            (the last two intersected, each at half the miss rate; not in the default list).
         level: the nominal coverage of the intervals, strictly between 0 and 1.
         n_resamples: bootstrap refits per case (for "bootstrap").
-        seed: seeds the resampling.
+        seed: seeds the resampling (a non-negative integer).
         target, inputs, **fit_options: as for `fit` (`loss`, `n_refine`, `bounds`, `fixed`, ...).
 
     Returns:
@@ -106,6 +107,7 @@ def backtest(
         raise ValueError(f"horizon must be 'all' (every held-out row) or 'last' (each group's last row), got {horizon!r}.")
     if any(m.needs_resamples for m in methods) and not (isinstance(n_resamples, (int, np.integer)) and n_resamples >= 1):
         raise ValueError(f"n_resamples must be a positive integer, got {n_resamples!r}.")
+    seed = check_seed(seed)
     keys, group_rows = groups_of(frame, by) if by else ([None], [np.arange(len(frame))])
     cases = []
     for key, rows in zip(keys, group_rows):
@@ -162,6 +164,13 @@ def check_cutoffs(cutoffs) -> tuple[float, ...]:
     return tuple(float(c) for c in values)
 
 
+def check_seed(seed) -> int:
+    """`seed` as a non-negative int, else a ValueError naming it."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer (it seeds the resampling), got {seed!r}.")
+    return int(seed)
+
+
 def free_parameters(template, fit_options) -> int:
     loss = fit_options.get("loss", LogHuber(1e-3))
     return Parameterization(
@@ -169,13 +178,20 @@ def free_parameters(template, fit_options) -> int:
     ).size
 
 
-def extrapolate(template, frame, cases, axis_values, methods, level, n_resamples, seed, target, inputs, fit_options) -> pd.DataFrame:
+def extrapolate(
+    template, frame, cases, axis_values, methods, level, n_resamples, seed, target, inputs, fit_options, points=None
+) -> pd.DataFrame:
     """Fits every case (and, for rolling-origin methods, every prefix of its training rows from one more row
     than parameters) in one grouped fit, bootstraps the cases in one batched program, and returns one row
-    per case x held-out row x method.
+    per case x target row x method.
 
     `cases` are dicts with `train` (row positions of `frame`, in order of the axis), `targets` (row
-    positions) and any other entries (copied to the output, `key` and `train` excepted)."""
+    positions) and any other entries (copied to the output, `key` and `train` excepted). Without `points` the
+    targets are held-out rows of `frame` (with `axis_values`) and each output row has the error and coverage;
+    with `points=(targets_frame, target_axis_values)` they are rows of that frame, which needs the law's inputs
+    but no observed target, and the output has the predictions and intervals only."""
+    observed_targets = points is None
+    point_frame, point_axis = (frame, axis_values) if points is None else points
     size = free_parameters(template, fit_options)
     rolling = any(m.needs_rolling_origin for m in methods)
     prefix_ids: dict[tuple, int] = {}
@@ -189,21 +205,33 @@ def extrapolate(template, frame, cases, axis_values, methods, level, n_resamples
         fits = fit(template, fit_frame, by="_case", target=target, inputs=inputs, **fit_options)
     if caught:
         warn(f"{type(template).__name__}: the fits of the backtest raised {len(caught)} warning(s), e.g.: {caught[0].message}")
-    # Every prediction asked for, once: (prefix fit, row of frame).
+    # Every prediction asked for, once: (prefix fit, row of frame), or (prefix fit, -1 - row of point_frame).
     requests: dict[tuple[int, int], int] = {}
     ask = lambda fit_id, row: requests.setdefault((fit_id, int(row)), len(requests))
+    point_key = (lambda row: int(row)) if observed_targets else (lambda row: -1 - int(row))
     for case, fit_id, inner_fits in zip(cases, outer, inner):
-        for row in list(case["targets"]) + list(case["train"]):
+        for row in case["targets"]:
+            ask(fit_id, point_key(row))
+        for row in case["train"]:
             ask(fit_id, row)
         for inner_id, k in inner_fits:
             for row in case["train"][k - 1:]:
                 ask(inner_id, row)
     asked = list(requests)
-    request_frame = frame.iloc[[row for _, row in asked]].assign(_case=[fit_id for fit_id, _ in asked])
-    predicted = np.asarray(fits.predict(request_frame, inputs), dtype=float)
+    in_frame = [(i, fit_id, row) for i, (fit_id, row) in enumerate(asked) if row >= 0]
+    in_points = [(i, fit_id, -1 - row) for i, (fit_id, row) in enumerate(asked) if row < 0]
+    predicted = np.empty(len(asked))
+    for source, chosen in ((frame, in_frame), (point_frame, in_points)):
+        if chosen:
+            request_frame = source.iloc[[row for _, _, row in chosen]].assign(_case=[fit_id for _, fit_id, _ in chosen])
+            with warnings.catch_warnings():  # reaching beyond the training rows is what a backtest measures
+                warnings.filterwarnings("ignore", message="predict reaches", category=FitWarning)
+                predicted[[i for i, _, _ in chosen]] = np.asarray(fits.predict(request_frame, inputs), dtype=float)
     prediction = lambda fit_id, rows: predicted[[requests[(fit_id, int(r))] for r in rows]]
+    target_prediction = lambda fit_id, rows: predicted[[requests[(fit_id, point_key(r))] for r in rows]]
 
-    draws = _bootstrap_draws(fits, outer, cases, frame, n_resamples, seed, inputs) if any(m.needs_resamples for m in methods) else None
+    needs_draws = any(m.needs_resamples for m in methods)
+    draws = _bootstrap_draws(fits, outer, cases, point_frame, n_resamples, seed, inputs) if needs_draws else None
     observed = frame[target].to_numpy(dtype=float)
     found = []
     for c, (case, fit_id, inner_fits) in enumerate(zip(cases, outer, inner)):
@@ -217,10 +245,10 @@ def extrapolate(template, frame, cases, axis_values, methods, level, n_resamples
             distances.append(np.log(axis_values[later] / axis_values[train[k - 1]]))
             plateaus.append(np.full(len(later), prediction(inner_id, train[k - 1 : k])[0]))
         joined = lambda parts: np.concatenate(parts) if parts else np.zeros(0)
-        guess = prediction(fit_id, targets)
+        guess = target_prediction(fit_id, targets)
         interval_inputs = IntervalInputs(
             prediction=guess,
-            log_distance=np.log(axis_values[targets] / last),
+            log_distance=np.log(point_axis[targets] / last),
             plateau=np.full(len(targets), prediction(fit_id, train[-1:])[0]),
             draws=None if draws is None else draws[c],
             inner_log_errors=joined(errors),
@@ -229,17 +257,22 @@ def extrapolate(template, frame, cases, axis_values, methods, level, n_resamples
             inner_plateaus=joined(plateaus),
             train_log_residuals=np.log(observed[train] / prediction(fit_id, train)),
         )
-        base = frame.iloc[targets].reset_index(drop=True)
+        base = point_frame.iloc[targets].reset_index(drop=True)
         extra = {k: v for k, v in case.items() if k not in ("key", "train", "targets")}
+        scores = {}
+        if observed_targets:
+            scores = {"error": guess - observed[targets], "log_error": np.log(observed[targets] / guess)}
         base = base.assign(
-            **extra, n_train=len(train), axis_last=last, prediction=guess, error=guess - observed[targets],
-            log_error=np.log(observed[targets] / guess), distance=axis_values[targets] / last,
+            **extra, n_train=len(train), axis_last=last, prediction=guess, **scores, distance=point_axis[targets] / last,
             n_inner=len(interval_inputs.inner_log_errors),
         )
         for method in methods:
             lo, hi = method.bounds(interval_inputs, level)
-            y = observed[targets]
-            found.append(base.assign(method=method.name, lo=lo, hi=hi, width=hi - lo, covered=(lo <= y) & (y <= hi)))
+            interval = {"method": method.name, "lo": lo, "hi": hi, "width": hi - lo}
+            if observed_targets:
+                y = observed[targets]
+                interval["covered"] = (lo <= y) & (y <= hi)
+            found.append(base.assign(**interval))
     return pd.concat(found, ignore_index=True)
 
 

@@ -15,7 +15,7 @@ PUBLIC = {
         "LogNormal", "LogSquared", "LogStudentT", "MultiStart", "Normal", "ObservationalResult", "Positive", "Posterior", "PowerLaw", "RESULTS",
         "Real", "ScheduleChoice", "SharedFitResult", "Squared", "StudentT", "allocate", "backtest", "bootstrap", "chain", "chain_tasks", "choose_schedule", "compare", "datasets",
         "evaluate", "final_checkpoints", "fit", "infer", "intervals", "isoflop", "laws",
-        "likelihoods", "losses", "observational_scaling", "plot", "predict_curve", "problems", "schedules", "sensitivities", "smooth_checkpoints", "solvers", "starts",
+        "likelihoods", "losses", "observational_scaling", "plot", "predict_curve", "predict_interval", "problems", "schedules", "sensitivities", "smooth_checkpoints", "solvers", "starts",
     ],
     "jaxscale.likelihoods": [
         "AbstractLikelihood", "AbstractScaleLikelihood", "Bernoulli", "Beta", "BetaBinomial", "Binomial", "LIKELIHOODS",
@@ -31,14 +31,14 @@ PUBLIC = {
         "ComputeOptimal", "ComputeOptimalPrecision", "DataConstrained", "InferenceAware", "LossTarget", "MixtureAllocation",
         "OptimalMixture", "PostTrainingPrecision", "PrecisionAllocation", "Search", "TokenAllocation", "golden_section",
         "minimize_1d", "minimize_on_capped_simplex", "over_values_and_laws", "project_capped_simplex", "root_in_log_d", "six_nd",
-        "six_nd_bits", "training_and_inference",
+        "six_nd_bits", "training_and_inference", "with_traced_values",
     ],
     "jaxscale.solvers": [
         "AbstractLevenbergMarquardt", "AbstractSolver", "BatchMinimum", "DampedNewton", "GaussNewton", "OptaxSolver", "SolverState",
         "minimize_batch", "minimize_groups",
     ],
     "jaxscale.intervals": [
-        "AbstractIntervalMethod", "BootstrapPercentile", "IntervalInputs", "METHODS", "PlateauBand", "PlateauEnvelope", "RollingOrigin", "check_level",
+        "AbstractIntervalMethod", "BootstrapPercentile", "IntervalInputs", "METHODS", "PlateauBand", "PlateauEnvelope", "PlateauIntersection", "RollingOrigin", "check_level",
         "conformal_rank_quantile", "resolve_methods",
     ],
     "jaxscale.plot": ["KINDS", "check_path", "draw", "fit", "frontier", "groups", "isoflop", "plot_fit", "posterior", "predicted", "residuals"],

@@ -5,9 +5,10 @@ from ._abstract import AbstractIntervalMethod, IntervalInputs, check_level, conf
 from ._bootstrap_percentile import BootstrapPercentile
 from ._plateau_band import PlateauBand
 from ._plateau_envelope import PlateauEnvelope
+from ._plateau_intersection import PlateauIntersection
 from ._rolling_origin import RollingOrigin
 
-METHODS = {m.name: m for m in (BootstrapPercentile, RollingOrigin, PlateauEnvelope, PlateauBand)}
+METHODS = {m.name: m for m in (BootstrapPercentile, RollingOrigin, PlateauEnvelope, PlateauBand, PlateauIntersection)}
 
 
 def resolve_methods(intervals) -> tuple[AbstractIntervalMethod, ...]:
@@ -35,6 +36,7 @@ def resolve_methods(intervals) -> tuple[AbstractIntervalMethod, ...]:
 
 
 __all__ = [
-    "AbstractIntervalMethod", "BootstrapPercentile", "IntervalInputs", "METHODS", "PlateauBand", "PlateauEnvelope", "RollingOrigin",
+    "AbstractIntervalMethod", "BootstrapPercentile", "IntervalInputs", "METHODS", "PlateauBand", "PlateauEnvelope", "PlateauIntersection",
+    "RollingOrigin",
     "check_level", "conformal_rank_quantile", "resolve_methods",
 ]
