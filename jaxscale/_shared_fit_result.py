@@ -106,13 +106,26 @@ class SharedFitResult(AbstractFitResult):
     def _group_table(self, z) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
         """Per group, every parameter's natural value at the joint point `z`: (labels, the parameter of each
         label, values (groups, labels), on their constraint's boundary (groups, labels))."""
+        natural = self.natural(np.asarray(z)[None])[0]
+        labels, owners, values = self._per_group(natural)
+        bounds, start = [], 0
+        parameterization = self.parameterization
+        for name, constraint, role in zip(parameterization.names, parameterization.constraints, parameterization.roles):
+            width = owners.count(name)
+            block = values[:, start : start + width]
+            bounds.append(np.asarray(constraint.on_boundary(block)) if role == "free" else np.zeros(block.shape, bool))
+            start += width
+        return labels, owners, values, np.concatenate(bounds, axis=1)
+
+    def _per_group(self, flat: np.ndarray) -> tuple[list[str], list[str], np.ndarray]:
+        """A vector in the joint flat order (`parameterization.flat_names()`: values, standard errors, flags) read
+        out per group: (labels, the parameter of each label, (groups, labels)), shared entries repeated."""
         parameterization, n_groups = self.parameterization, len(self)
         per_group = set(type(parameterization.template).per_group)
-        natural = self.natural(np.asarray(z)[None])[0]
-        labels, owners, columns, bounds, offset = [], [], [], [], 0
-        for name, shape, constraint, role in zip(parameterization.names, parameterization.shapes, parameterization.constraints, parameterization.roles):
+        labels, owners, columns, offset = [], [], [], 0
+        for name, shape in zip(parameterization.names, parameterization.shapes):
             size = int(np.prod(shape))
-            block = natural[offset : offset + size]
+            block = np.asarray(flat[offset : offset + size])
             offset += size
             grouped = name in per_group
             block = block.reshape(n_groups, -1) if grouped else np.broadcast_to(block, (n_groups, size))
@@ -120,9 +133,25 @@ class SharedFitResult(AbstractFitResult):
             labels += [name] if base_shape == () else [f"{name}[{i}]" for i in range(int(np.prod(base_shape)))]
             owners += [name] * block.shape[1]
             columns.append(block)
-            on_bound = np.asarray(constraint.on_boundary(block)) if role == "free" else np.zeros(block.shape, bool)
-            bounds.append(on_bound)
-        return labels, owners, np.concatenate(columns, axis=1), np.concatenate(bounds, axis=1)
+        return labels, owners, np.concatenate(columns, axis=1)
+
+    def _group_curvature(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per group, each parameter's standard error and whether the data leave it unidentified, (groups,
+        labels) each, from the curvature of the joint objective at the optimum (`_curvature`: one Hessian or
+        sandwich over the whole joint vector, so a shared parameter's error counts every group's rows and a
+        group's own parameters' errors carry the uncertainty of the shared ones)."""
+        curv = self._curvature()
+        _, _, se = self._per_group(curv.standard_errors[0])
+        _, _, unidentified = self._per_group(curv.unidentified[0])
+        return se, unidentified.astype(bool)
+
+    def standard_errors(self) -> pd.DataFrame:
+        """One row per group: the `by` columns, then each parameter's standard error in natural units from the
+        curvature of the joint objective at the optimum (shared parameters equal in every row; 0 if fixed, inf
+        if not identified). As `FitResult.standard_errors`, for the joint vector."""
+        labels, _, _ = self._per_group(np.zeros(len(self.parameterization.flat_names())))
+        se, _ = self._group_curvature()
+        return pd.concat([self._key_columns(), pd.DataFrame(se, columns=labels)], axis=1)
 
     def _key_columns(self) -> pd.DataFrame:
         keys = [key_tuple(k) for k in self.keys]
@@ -130,9 +159,11 @@ class SharedFitResult(AbstractFitResult):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per group: the `by` columns, every parameter (shared ones equal in every row), the group's
-        part of the objective, then the joint fit's: `joint_objective`, restart agreement, counts, status, and
-        `shared` (the shared parameters' names)."""
+        part of the objective, then the joint fit's: `joint_objective`, restart agreement, counts, status,
+        `shared` (the shared parameters' names), and each parameter's standard error (`<name>_se`, as
+        `standard_errors()`)."""
         labels, _, values, _ = self._group_table(self._best_z())
+        se, _ = self._group_curvature()
         frame = pd.concat([self._key_columns(), pd.DataFrame(values, columns=labels)], axis=1)
         frame["objective"] = np.asarray(self.group_objective)
         frame["joint_objective"] = self.objective
@@ -141,12 +172,13 @@ class SharedFitResult(AbstractFitResult):
         frame["n_starts"] = self.n_starts
         frame["status"] = self.best_status
         frame["shared"] = ", ".join(self.shared)
-        return frame
+        return pd.concat([frame, pd.DataFrame(se, columns=[f"{label}_se" for label in labels])], axis=1)
 
     def summary(self) -> pd.DataFrame:
         """One row per parameter (flat names): its role (shared, per group, fixed, tied to ...), its constraint,
-        its median, 5% and 95% quantile and range across groups (one value for a shared parameter), and how many
-        groups have it on its constraint's boundary."""
+        its median, 5% and 95% quantile and range across groups (one value for a shared parameter), how many
+        groups have it on its constraint's boundary, `se` (a shared parameter's standard error; for a per-group
+        one the median over groups, each group's in `standard_errors()`) and `identified` (in every group)."""
         labels, owners, values, on_bound = self._group_table(self._best_z())
         roles, constraints = self.roles(), dict(zip(self.parameterization.names, self.parameterization.constraints))
         frame = pd.DataFrame(values, columns=labels).quantile([0.5, 0.05, 0.95]).T
@@ -155,6 +187,9 @@ class SharedFitResult(AbstractFitResult):
         frame.insert(0, "constraint", [str(constraints[owner]) for owner in owners])
         frame.insert(0, "role", [roles[owner] for owner in owners])
         frame["n_on_boundary"] = on_bound.sum(axis=0)
+        se, unidentified = self._group_curvature()
+        frame["se"] = np.median(se, axis=0)
+        frame["identified"] = ~unidentified.any(axis=0)
         frame.index.name = "parameter"
         return frame
 
@@ -175,6 +210,8 @@ class SharedFitResult(AbstractFitResult):
             )))
         labels, owners, values, on_bound = self._group_table(self._best_z())
         roles = self.roles()
+        if np.isfinite(self.objective):
+            found += self._identification_rows(labels, owners)
         shared_on_bound = [i for i in np.flatnonzero(on_bound[0]) if roles[owners[i]] != "per group"]
         if shared_on_bound:
             shown = ", ".join(f"{labels[i]}={values[0, i]:.6g}" for i in shared_on_bound)
@@ -188,6 +225,39 @@ class SharedFitResult(AbstractFitResult):
                     f"not determine them; widen the bounds or fix the law."
                 )))
         return found
+
+    def _identification_rows(self, labels, owners) -> list[tuple[int | None, str]]:
+        """The parameters the data do not determine (a flat direction of the joint curvature): the shared ones
+        as the joint fit's problem, each group's own ones as that group's, with what data would help."""
+        _, unidentified = self._group_curvature()
+        roles = self.roles()
+        found = []
+        shared = [labels[i] for i in np.flatnonzero(unidentified[0]) if roles[owners[i]] != "per group"]
+        if shared:
+            found.append((None, (
+                f"shared {_listed(shared)} {'is' if len(shared) == 1 else 'are'} not identified by the data: the joint "
+                f"objective is flat along a combination of them at the optimum, so other values fit equally well. "
+                f"Add data that vary the inputs these parameters act through, or fix one of them."
+            )))
+        for g in range(len(self)):
+            own = [labels[i] for i in np.flatnonzero(unidentified[g]) if roles[owners[i]] == "per group"]
+            if own:
+                found.append((g, (
+                    f"group {self.keys[g]!r}: {_listed(own)} {'is' if len(own) == 1 else 'are'} not identified by its "
+                    f"data: the joint objective is flat along a combination of them at the optimum. {self._group_hint(g)}"
+                )))
+        return found
+
+    def _group_hint(self, g: int) -> str:
+        """What data would help group g: the law inputs that take one value over its rows, if any."""
+        rows = self.group_rows[g][np.asarray(self.dataset.weights)[self.group_rows[g]] > 0]
+        constant = []
+        for name, column in self.dataset.inputs.items():
+            values = np.unique(np.asarray(column)[rows])
+            if name != GROUP_INPUT and len(values) == 1:
+                constant.append(f"all {len(rows)} of its rows share one {name} ({values[0]:.4g}): add rows with other {name}")
+        text = "; ".join(constant)
+        return (text[0].upper() + text[1:] + ".") if constant else "Add rows that vary the inputs these parameters act through, share them, or fix one."
 
     def problems(self) -> pd.DataFrame:
         """One row per problem: the `by` columns of the group it concerns (None where it is the joint fit's) and
@@ -218,6 +288,12 @@ class SharedFitResult(AbstractFitResult):
         )
 
 
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 @eqx.filter_jit
 def _predict(law, x):
+    # Not `_law.predict_columns`: that vmaps over `law.batch_shape`, which for a joint law is (groups,) whenever its
+    # first parameter is per group (its shared ones have no group axis to map over).
     return law(x)
