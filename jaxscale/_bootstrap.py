@@ -1,6 +1,8 @@
 """`bootstrap`: refit a law to thousands of resamples of the rows, as reweightings in one compiled program."""
 
 import functools
+import math
+import os
 import time
 from collections.abc import Callable, Mapping
 
@@ -8,6 +10,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pandas as pd
 
 from ._bootstrap_result import BootstrapResult
 from ._compile_timer import compile_timer
@@ -20,7 +23,8 @@ from ._progress import progress_bar
 from ._results import RESULTS, FitError, warn
 from ._sharding import padded_size, to_host
 from ._shared_fit_result import SharedFitResult
-from ._threads import map_on_cores
+from ._threads import map_on_cores, workers
+from .laws import resolve
 from .solvers import AbstractSolver, DampedNewton
 
 
@@ -71,12 +75,11 @@ def bootstrap(
     >>> boot.n_resamples, 0.005 < float(boot.standard_errors()["alpha"]) < 0.05
     (200, True)
     """
-    if not (isinstance(n, (int, np.integer)) and n >= 1):
-        raise ValueError(f"n (the number of resamples) must be a positive integer, got {n!r}.")
-    if not (isinstance(n_starts, (int, np.integer)) and n_starts >= 1):
-        raise ValueError(f"n_starts must be a positive integer, got {n_starts!r}.")
-    if not (isinstance(chunk_size, (int, np.integer)) and chunk_size >= 1):
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
+    for name, value in (("n", n), ("n_starts", n_starts), ("chunk_size", chunk_size)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+            what = "n (the number of resamples)" if name == "n" else name
+            raise ValueError(f"{what} must be a positive integer, got {value!r} ({type(value).__name__}).")
+    _check_seed(seed)
     derived = dict(derived or {})
     for name, function in derived.items():
         if not callable(function):
@@ -84,12 +87,17 @@ def bootstrap(
     if isinstance(law, (FitResult, SharedFitResult)):
         if data is not None or fit_options:
             raise ValueError("bootstrap(fit_result) reuses the fit's data and options; pass neither data nor fit options.")
+        _check_memory(int(n), law.dataset.n_rows, int(np.shape(law.end_z)[-1]), int(n_starts), int(chunk_size), len(derived))
         full_fit = law
     else:
         if data is None:
             raise ValueError("bootstrap needs the data: bootstrap(law, data, ...) or bootstrap(fit_result).")
         if fit_options.get("by") is not None and fit_options.get("shared") is None:
             raise ValueError("bootstrap refits one fit; for one per group, bootstrap each group's data (or pass shared= for a joint fit).")
+        # Before the full fit, with every parameter counted (fixed ones too): an upper bound, and no compile.
+        template = resolve(law)
+        n_parameters = sum(math.prod(np.shape(getattr(template, name))) for name in template.parameter_names())
+        _check_memory(int(n), len(pd.DataFrame(data)), n_parameters, int(n_starts), int(chunk_size), len(derived))
         full_fit = fit(law, data, **fit_options)
     # A joint fit of groups resamples within each group, so every resample keeps every group's size.
     strata = full_fit.group_of_row() if isinstance(full_fit, SharedFitResult) else None
@@ -138,6 +146,51 @@ def bootstrap(
     if n_failed:
         warn(f"{n_failed} of {n} bootstrap refits ended non-finite and are left out of the statistics.")
     return result
+
+
+def _check_seed(seed) -> None:
+    # The same check as the other verbs' (the seed of jax.random.key must be a non-negative integer).
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
+
+
+# However large the machine: 32 GiB of kept refits is some 2.5e8 resamples of a 5-parameter law, far more than
+# any interval needs, and the same call is then refused on every machine with 64 GiB or more.
+MEMORY_CAP = 32 * 2**30
+
+
+def _memory_limit() -> int:
+    """The most bytes one `bootstrap` may plan to hold: half this machine's memory, at most `MEMORY_CAP` (8 GiB
+    where the memory is unknown), so that a call that would exhaust it is refused at once, not killed later."""
+    try:
+        return min(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2, MEMORY_CAP)
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def _check_memory(n: int, n_rows: int, n_parameters: int, n_starts: int, chunk_size: int, n_derived: int) -> None:
+    """A ValueError, before anything is allocated, when `n` resamples would not fit in `_memory_limit()`.
+
+    Kept for every resample: the end point, the law and the values table (p numbers each), the objective,
+    the status and each derived quantity. Held per chunk in flight (one per worker): every refit's weights,
+    counts and rows (3 x rows) and, per start, the solver's state (p x p curvature and a few p-vectors).
+    """
+    kept = n * (3 * n_parameters + 2 + n_derived) * 8
+    chunk = min(chunk_size, n)
+    in_flight = min(workers(), -(-n // chunk))
+    working = in_flight * chunk * (3 * n_rows + n_starts * (n_parameters**2 + 8 * n_parameters)) * 8
+    limit = _memory_limit()
+    if kept + working > limit:
+        per_resample = kept / n
+        largest = max(1, int((limit - working) // per_resample)) if limit > working else 0
+        gib = lambda b: f"{b / 2**30:,.3g} GiB"
+        raise ValueError(
+            f"n={n} resamples would need about {gib(kept + working)} of memory ({gib(kept)} kept for the refits' "
+            f"{n_parameters} parameters, objectives and statuses, {gib(working)} for the chunks of {chunk} refits of "
+            f"{n_rows} rows in flight), more than the {gib(limit)} allowed (half this machine's memory, at most {gib(MEMORY_CAP)}). Use a smaller n"
+            + (f" (at most about {largest:,})" if largest else ", a smaller chunk_size")
+            + ", or run it in chunks: several bootstrap calls with different seeds, their to_frame() concatenated."
+        )
 
 
 def _resample_starts(full_fit: FitResult, n_starts: int) -> jax.Array:
@@ -208,8 +261,9 @@ def refit_groups(
     >>> z.shape, bool(np.isfinite(objective).all())
     ((20, 2, 3), True)
     """
-    if not (isinstance(n, (int, np.integer)) and n >= 1):
-        raise ValueError(f"n (the number of resamples) must be a positive integer, got {n!r}.")
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n (the number of resamples) must be a positive integer, got {n!r} ({type(n).__name__}).")
+    _check_seed(seed)
     if not isinstance(grouped_fit, GroupedFitResult):
         raise TypeError(f"refit_groups needs the GroupedFitResult of fit(..., by=...), got {type(grouped_fit).__name__}.")
     chosen = np.arange(len(grouped_fit.keys)) if groups is None else np.asarray(groups, dtype=int)

@@ -54,9 +54,18 @@ class ChainStep:
     loss: AbstractLoss | None = None
     fit_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
+    def __post_init__(self):
+        # Checked when the step is made, so a typo in a task name points at this line, not at chain().
+        if not isinstance(self.target, str):
+            raise TypeError(f"ChainStep's target must be a column name, got {self.target!r} ({type(self.target).__name__}).")
+        columns = list(self.data.columns) if isinstance(self.data, pd.DataFrame) else list(self.data) if isinstance(self.data, Mapping) else None
+        if columns is not None and self.target not in columns:
+            raise ValueError(f"ChainStep: the target column {self.target!r} is not in its data (columns: {columns}); "
+                             f"check the task name or add the column.")
+
 
 def chain(
-    step1: ChainStep, step2: ChainStep, *, run: str = "run", n_bootstrap: int = 1000, seed: int = 0, n_starts: int = 1,
+    step1: ChainStep, step2: ChainStep, *, run: str = "run", n_bootstrap: int | None = 1000, seed: int = 0, n_starts: int = 1,
     chunk_size: int = 250, solver: AbstractSolver | None = None, method: str = "bootstrap", infer_options: Mapping | None = None,
 ) -> ChainResult:
     """Fits a two-step prediction and bootstraps it jointly over runs.
@@ -71,7 +80,8 @@ def chain(
     both steps (from their full-data optimum, `n_starts` distinct ends of each full fit, with `solver`;
     by default `GaussNewton()` for a residual loss such as `Squared` or `LogHuber`, `DampedNewton()` for any
     other, a likelihood such as `Binomial`). Rows whose run is missing (NaN; e.g. an anchor point) keep weight 1 in every
-    resample. `n_bootstrap=0` fits without a bootstrap.
+    resample. `n_bootstrap=None` fits without a bootstrap (its intervals are then NaN); 0 is refused, so that
+    no interval goes missing by accident.
 
     `method="posterior"` carries the steps' Bayesian posteriors instead: each step is sampled by `js.infer`
     (its likelihood is the step's `loss` where that is a likelihood, else infer's default; `infer_options` such
@@ -97,7 +107,7 @@ def chain(
 
 
 def chain_tasks(
-    steps: Mapping[str, tuple[ChainStep, ChainStep]], *, run: str = "run", n_bootstrap: int = 1000, seed: int = 0,
+    steps: Mapping[str, tuple[ChainStep, ChainStep]], *, run: str = "run", n_bootstrap: int | None = 1000, seed: int = 0,
     n_starts: int = 1, chunk_size: int = 250, solver: AbstractSolver | None = None, method: str = "bootstrap",
     infer_options: Mapping | None = None,
 ) -> dict[str, ChainResult]:
@@ -120,8 +130,13 @@ def chain_tasks(
     (['a', 'b'], 20)
     """
     for name, value in (("n_bootstrap", n_bootstrap), ("n_starts", n_starts), ("chunk_size", chunk_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (0 if name == "n_bootstrap" else 1):
-            raise ValueError(f"{name} must be a whole number >= {0 if name == 'n_bootstrap' else 1}, got {value!r}.")
+        if name == "n_bootstrap" and value is None:
+            continue
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < (0 if name == "n_bootstrap" else 1):
+            hint = " (or None, for no bootstrap)" if name == "n_bootstrap" else ""
+            raise ValueError(f"{name} must be a whole number >= 1{hint}, got {value!r}.")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
     if method not in ("bootstrap", "posterior"):
         raise ValueError(f"method must be 'bootstrap' (joint over runs) or 'posterior' (each step's NUTS posterior), got {method!r}.")
     if infer_options is not None and (method != "posterior" or not isinstance(infer_options, Mapping)):
@@ -134,6 +149,10 @@ def chain_tasks(
             raise TypeError(f"steps[{task!r}] must be a pair (step1, step2) of js.ChainStep, got {type(pair).__name__}.")
         label = f"{task}: " if task else ""
         checked[task] = _check_chain(*pair, run, label)
+    # After the steps' own checks (which name a missing column first), before any fit runs.
+    if n_bootstrap == 0 and method == "bootstrap":
+        raise ValueError("n_bootstrap=0 would leave every interval NaN: give a number of resamples >= 1 (e.g. 1000), "
+                         "or n_bootstrap=None to fit without a bootstrap.")
     fits = {}
     for task, (step1, step2, law1, frame1, inputs1, law2, frame2, inputs2, feed) in checked.items():
         fits[task] = (fit(law1, frame1, **_fit_keywords(step1, inputs1)), fit(law2, frame2, **_fit_keywords(step2, inputs2)))
@@ -149,7 +168,7 @@ def chain_tasks(
         )
     if method == "posterior":
         return {task: _posterior_chain(checked[task], fits[task], commons[task], seed, dict(infer_options or {})) for task in steps}
-    if n_bootstrap == 0:
+    if n_bootstrap is None:
         return {task: ChainResult(*fits[task], None, None, np.zeros(0, bool), seconds=0.0, compile_seconds=0.0, **commons[task])
                 for task in steps}
     n_runs = {c["n_runs"] for c in commons.values()}

@@ -42,11 +42,12 @@ def reach(fitted: Mapping[str, float], asked: Mapping[str, np.ndarray]) -> pd.Da
        reach_N  reach_D  reach
     0     70.0     70.0   70.0
     """
+    n_rows = len(np.asarray(next(iter(asked.values()))).reshape(-1)) if asked else 0
     columns = {}
     for name, largest in fitted.items():
         if name in asked:
             columns[f"reach_{name}"] = np.asarray(asked[name], dtype=float).reshape(-1) / largest
-    frame = pd.DataFrame(columns)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
     frame["reach"] = frame.max(axis=1) if columns else np.nan
     return frame
 

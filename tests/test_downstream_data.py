@@ -47,7 +47,7 @@ def test_gadre_top_one_error_reproduces_their_published_errors():
     targets = rpj[((rpj["model"] == "open_lm_1b") & (rpj["M"] == 640)) | ((rpj["model"] == "open_lm_7b") & (rpj["M"] == 20))]
     result = chain(ChainStep(js.laws.Overtraining, loss_fit, target="loss", loss=js.Squared()),
                    ChainStep(js.laws.GadreTopOneError, error_fit, target="err_subset", inputs={"L": "loss"}, loss=js.Squared()),
-                   run="name", n_bootstrap=0)
+                   run="name", n_bootstrap=None)
     predicted = result.predict(targets)["prediction"].to_numpy()
     relative = np.abs(predicted - targets["err_subset"].to_numpy()) / targets["err_subset"].to_numpy()
     assert relative == pytest.approx([0.036365, 0.000464], abs=2e-4)
