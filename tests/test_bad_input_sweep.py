@@ -49,27 +49,6 @@ def _power_frame(n=12, seed=0):
     return pd.DataFrame({"x": x, "loss": loss})
 
 
-# Cases that still fail, each with the file (owned by another change now) and the fix it needs.
-GAPS = {
-}
-
-
-def _params(test: str, cases) -> list:
-    """The case names of `cases`, those listed in GAPS marked as strict expected failures."""
-    def mark(name):
-        reason = GAPS.get(f"{test}[{name}]")
-        if reason is None:
-            return name
-        return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason, run="not run" not in reason))
-    return [mark(name) for name in cases]
-
-
-def _gap(function):
-    """A strict expected failure when the test is listed in GAPS."""
-    reason = GAPS.get(function.__name__)
-    return function if reason is None else pytest.mark.xfail(strict=True, reason=reason)(function)
-
-
 def _refused(call, match, error=(ValueError, TypeError)):
     """`call()` raises `error` matching `match` before any XLA compile."""
     js.Chinchilla.template()  # warm the few eager ops that build a template
@@ -149,7 +128,7 @@ PROBLEM_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_problem_with_bad_values", PROBLEM_CASES))
+@pytest.mark.parametrize("name", list(PROBLEM_CASES))
 def test_problem_with_bad_values(name):
     make, match = PROBLEM_CASES[name]
     _refused(make, match)
@@ -176,7 +155,7 @@ ALLOCATE_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_allocate_search_options", ALLOCATE_CASES))
+@pytest.mark.parametrize("name", list(ALLOCATE_CASES))
 def test_allocate_search_options(name):
     options, match = ALLOCATE_CASES[name]
     _refused(lambda: js.allocate(CHINCHILLA, P.ComputeOptimal(1e24), **options), match)
@@ -322,7 +301,7 @@ FIT_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_fit", FIT_CASES))
+@pytest.mark.parametrize("name", list(FIT_CASES))
 def test_fit(name):
     change, kwargs, match = FIT_CASES[name]
     frame = _frame() if change is None else change(_frame())
@@ -337,7 +316,6 @@ def test_fit_data_none():
     _refused(lambda: js.fit(js.Chinchilla, None), r"DataFrame")
 
 
-@_gap
 def test_fit_weights_series_in_another_index_order_is_aligned_by_index():
     # A Series of weights is matched to rows by index, never applied by position: zero weight on the rows of
     # one half gives the fit of the other half, whatever order the frame is in.
@@ -413,7 +391,7 @@ BOOTSTRAP_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_bootstrap", BOOTSTRAP_CASES))
+@pytest.mark.parametrize("name", list(BOOTSTRAP_CASES))
 def test_bootstrap(name):
     kwargs, match = BOOTSTRAP_CASES[name]
     _refused(lambda: js.bootstrap(js.Chinchilla, _frame(), **kwargs), match)
@@ -448,7 +426,7 @@ EVALUATE_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_evaluate", EVALUATE_CASES))
+@pytest.mark.parametrize("name", list(EVALUATE_CASES))
 def test_evaluate(name):
     make, match = EVALUATE_CASES[name]
     frame = _evaluate_frame()
@@ -458,14 +436,12 @@ def test_evaluate(name):
     _refused(lambda: js.evaluate(js.PowerLaw, frame, **options), match)
 
 
-@_gap
 def test_evaluate_nan_in_held_out_target():
     frame = _evaluate_frame()
     frame.loc[15, "loss"] = np.nan
     _refused(lambda: js.evaluate(js.PowerLaw, frame, train=np.arange(16) < 10), r"loss.*NaN")
 
 
-@_gap
 def test_evaluate_shuffled_frame_with_a_series_mask_is_aligned_by_index():
     # A boolean Series mask follows the frame's index; on a shuffled frame it must not be applied by position.
     frame = _evaluate_frame()
@@ -478,7 +454,6 @@ def test_evaluate_shuffled_frame_with_a_series_mask_is_aligned_by_index():
     np.testing.assert_allclose(a, b, rtol=1e-6)
 
 
-@_gap
 def test_evaluate_shuffled_frame_with_an_array_mask_of_other_index_is_refused():
     frame = _evaluate_frame().sample(frac=1.0, random_state=0)
     mask = pd.Series(np.arange(16) < 10, index=np.arange(16) + 1000)
@@ -511,7 +486,7 @@ INFER_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_infer", INFER_CASES))
+@pytest.mark.parametrize("name", list(INFER_CASES))
 def test_infer(name):
     kwargs, match = INFER_CASES[name]
     frame = _power_frame().assign(group=np.repeat(["a", "b"], 6))
@@ -547,13 +522,13 @@ PREDICT_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_fit_result_predict", PREDICT_CASES))
+@pytest.mark.parametrize("name", list(PREDICT_CASES))
 def test_fit_result_predict(power_fit, name):
     data, match = PREDICT_CASES[name]
     _refused(lambda: power_fit.predict(data), match)
 
 
-@pytest.mark.parametrize("name", _params("test_posterior_predict", PREDICT_CASES))
+@pytest.mark.parametrize("name", list(PREDICT_CASES))
 def test_posterior_predict(power_posterior, name):
     data, match = PREDICT_CASES[name]
     _refused(lambda: power_posterior.predict(data), match)
@@ -604,7 +579,7 @@ ISOFLOP_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_isoflop", ISOFLOP_CASES))
+@pytest.mark.parametrize("name", list(ISOFLOP_CASES))
 def test_isoflop(name):
     call, match = ISOFLOP_CASES[name]
     _refused(call, match)
@@ -630,7 +605,7 @@ BACKTEST_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_backtest", BACKTEST_CASES))
+@pytest.mark.parametrize("name", list(BACKTEST_CASES))
 def test_backtest(name):
     kwargs, match = BACKTEST_CASES[name]
     _refused(lambda: js.backtest(js.PowerLaw, _curve_frame(), **kwargs), match)
@@ -658,7 +633,7 @@ COMPARE_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_compare", COMPARE_CASES))
+@pytest.mark.parametrize("name", list(COMPARE_CASES))
 def test_compare(name):
     kwargs, match = COMPARE_CASES[name]
     _refused(lambda: js.compare(js.Chinchilla, _compare_frame(), **kwargs), match)
@@ -679,7 +654,7 @@ CHAIN_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_chain", CHAIN_CASES))
+@pytest.mark.parametrize("name", list(CHAIN_CASES))
 def test_chain(name):
     call, match = CHAIN_CASES[name]
     first, second = _chain_frames()
@@ -688,7 +663,6 @@ def test_chain(name):
     _refused(lambda: call(step1, step2), match)
 
 
-@_gap
 def test_chain_step_target_missing():
     first, _ = _chain_frames()
     _refused(lambda: js.ChainStep(js.PowerLaw, first, target="accuracy"), r"accuracy")
@@ -720,7 +694,7 @@ OBS_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_observational_scaling", OBS_CASES))
+@pytest.mark.parametrize("name", list(OBS_CASES))
 def test_observational_scaling(name):
     kwargs, match = OBS_CASES[name]
     options = dict(target="task", benchmarks=["b1", "b2", "b3"], cutoff=1e22, n_factors=2, n_bootstrap=20) | kwargs
@@ -737,7 +711,7 @@ DATASET_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", _params("test_datasets_load", DATASET_CASES))
+@pytest.mark.parametrize("name", list(DATASET_CASES))
 def test_datasets_load(name):
     call, match = DATASET_CASES[name]
     _refused(call, match)
@@ -888,7 +862,7 @@ def _write_frame(directory, name, frame):
     return path
 
 
-@pytest.mark.parametrize("name", _params("test_cli", CLI_CASES))
+@pytest.mark.parametrize("name", list(CLI_CASES))
 def test_cli(capsys, tmp_path, small_csv, name):
     make, match = CLI_CASES[name]
     argv = make(str(tmp_path), small_csv)
