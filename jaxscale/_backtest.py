@@ -17,7 +17,7 @@ import pandas as pd
 
 from ._backtest_result import BacktestResult
 from ._bootstrap import refit_groups
-from ._dataset import numeric_column
+from ._dataset import check_seed, numeric_column
 from ._fit import fit
 from ._groups import by_columns, groups_of
 from ._parameterization import Parameterization
@@ -164,11 +164,6 @@ def check_cutoffs(cutoffs) -> tuple[float, ...]:
     return tuple(float(c) for c in values)
 
 
-def check_seed(seed) -> int:
-    """`seed` as a non-negative int, else a ValueError naming it."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer (it seeds the resampling), got {seed!r}.")
-    return int(seed)
 
 
 def free_parameters(template, fit_options) -> int:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ._bootstrap_result import BootstrapResult
 from ._compile_timer import compile_timer
+from ._dataset import check_seed
 from ._fit import fit
 from ._fit_result import FitResult, GroupedFitResult
 from ._groups import bucket_rows, pad_and_stack
@@ -79,7 +80,7 @@ def bootstrap(
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
             what = "n (the number of resamples)" if name == "n" else name
             raise ValueError(f"{what} must be a positive integer, got {value!r} ({type(value).__name__}).")
-    _check_seed(seed)
+    check_seed(seed)
     derived = dict(derived or {})
     for name, function in derived.items():
         if not callable(function):
@@ -148,10 +149,6 @@ def bootstrap(
     return result
 
 
-def _check_seed(seed) -> None:
-    # The same check as the other verbs' (the seed of jax.random.key must be a non-negative integer).
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
 
 
 # However large the machine: 32 GiB of kept refits is some 2.5e8 resamples of a 5-parameter law, far more than
@@ -263,7 +260,7 @@ def refit_groups(
     """
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n (the number of resamples) must be a positive integer, got {n!r} ({type(n).__name__}).")
-    _check_seed(seed)
+    check_seed(seed)
     if not isinstance(grouped_fit, GroupedFitResult):
         raise TypeError(f"refit_groups needs the GroupedFitResult of fit(..., by=...), got {type(grouped_fit).__name__}.")
     chosen = np.arange(len(grouped_fit.keys)) if groups is None else np.asarray(groups, dtype=int)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ._chain_result import ChainResult
 from ._compile_timer import compile_timer
+from ._dataset import check_seed
 from ._fit import fit
 from ._infer import infer
 from ._multistart import MultiStart
@@ -135,8 +136,7 @@ def chain_tasks(
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < (0 if name == "n_bootstrap" else 1):
             hint = " (or None, for no bootstrap)" if name == "n_bootstrap" else ""
             raise ValueError(f"{name} must be a whole number >= 1{hint}, got {value!r}.")
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
+    check_seed(seed)
     if method not in ("bootstrap", "posterior"):
         raise ValueError(f"method must be 'bootstrap' (joint over runs) or 'posterior' (each step's NUTS posterior), got {method!r}.")
     if infer_options is not None and (method != "posterior" or not isinstance(infer_options, Mapping)):

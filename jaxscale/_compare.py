@@ -23,7 +23,7 @@ import pandas as pd
 
 from ._compare_result import Comparison
 from ._compile_timer import compile_timer
-from ._dataset import read_inputs
+from ._dataset import check_seed, read_inputs
 from ._effective_compute import Frontier, compute_to_reach, first_crossing, frontier_table, interpolate
 from ._fit import fit
 from ._groups import groups_of
@@ -119,8 +119,7 @@ def compare(
     >>> round(float(result.to_frame()["multiplier"].iloc[0]), 3)
     2.0
     """
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
+    check_seed(seed)
     template = resolve(law)
     frame = _frame(data, variant)
     compute_input = _compute_input(template, inputs)

@@ -260,6 +260,18 @@ def is_count(value, minimum: int = 1) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value >= minimum
 
 
+def check_seed(seed) -> int:
+    """`seed` as an int, or a TypeError naming it: `jax.random.key` takes a non-negative integer, and a string or
+    float seed would otherwise fail deep inside JAX (or after the fits have run).
+
+    >>> check_seed(3)
+    3
+    """
+    if not is_count(seed, minimum=0):
+        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
+    return int(seed)
+
+
 def require_support(values: np.ndarray, column: str, support: AbstractConstraint) -> None:
     """A ValueError naming the column and the rows outside `support` (a constraint), if there are any."""
     if isinstance(support, Positive):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ._backtest import extrapolate, read_axis
+from ._dataset import check_seed
 from ._extrapolation import FAR, announce_far
 from ._fit import fit
 from ._fit_result import FitResult, GroupedFitResult
@@ -117,7 +118,7 @@ def evaluate(
     level = check_level(level)
     if isinstance(n_resamples, (bool, np.bool_)) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
         raise ValueError(f"n_resamples (the bootstrap refits of intervals='bootstrap') must be a positive integer, got {n_resamples!r}.")
-    _check_seed(seed)
+    check_seed(seed)
     _check_held_out_target(frame, mask, target)
     if by:
         trained = {group_key(k, by) for k in frame[mask].groupby(list(by)).indices}
@@ -191,10 +192,6 @@ def _with_reach(fits, held_out: pd.DataFrame, by, inputs, predictions) -> pd.Dat
     return out
 
 
-def _check_seed(seed) -> None:
-    # The same check as the other verbs' (jax.random.key takes a non-negative integer).
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
 
 
 def _check_held_out_target(frame: pd.DataFrame, mask: np.ndarray, target) -> None:

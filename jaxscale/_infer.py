@@ -11,7 +11,7 @@ import pandas as pd
 
 from ._bayesian_model import bayesian_model, resolve_priors, site_names
 from ._curvature import FLAT, SHARE
-from ._dataset import Dataset, as_frame
+from ._dataset import Dataset, as_frame, check_seed
 from ._fit import fit
 from ._groups import by_columns, groups_of, row_groups
 from ._nuts import inverse_hessian, run_nuts
@@ -126,8 +126,7 @@ def infer(
     parameterization = Parameterization(template, fixed=fixed, tied=tied)
     likelihood = resolve_likelihood(likelihood)
     _check_settings(method, n_warmup, n_samples, n_chains, target_accept)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
+    check_seed(seed)
     frame = as_frame(data)
     by = by_columns(frame, by)
     independent = _independent_of_shared(parameterization, by, shared, pooled, independent)

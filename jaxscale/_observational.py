@@ -14,6 +14,7 @@ import pandas as pd
 
 from ._capabilities import capability_factors
 from ._compute_efficiency import fit_compute_efficiency
+from ._dataset import check_seed
 from ._observational_result import METHODS, ObservationalResult
 from ._results import warn
 from ._sigmoid_link_regression import fit_sigmoid_link
@@ -68,8 +69,7 @@ def observational_scaling(
     >>> bool(summary.loc["factors", "mae"] < summary.loc["log_compute", "mae"])
     True
     """
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
+    check_seed(seed)
     if isinstance(n_bootstrap, (bool, np.bool_)) or not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 1:
         raise ValueError(f"n_bootstrap must be an integer >= 1 (the resamples for the intervals, e.g. 1000), got {n_bootstrap!r}.")
     started = time.perf_counter()

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from ._dataset import as_frame, read_inputs
+from ._dataset import as_frame, check_seed, read_inputs
 from ._extrapolation import announce_far
 from ._fit_result import FitResult
 from ._groups import by_columns, row_groups
@@ -130,8 +130,7 @@ class Posterior(eqx.Module):
         levels = np.asarray(quantiles, dtype=float) if not isinstance(quantiles, str) else np.array([np.nan])
         if levels.ndim != 1 or levels.size == 0 or not np.all((levels >= 0) & (levels <= 1)):
             raise ValueError(f"quantiles must be a non-empty list of numbers in [0, 1], e.g. (0.05, 0.5, 0.95); got {quantiles!r}.")
-        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
+        check_seed(seed)
         frame = as_frame(data)
         x = {name: jnp.asarray(values) for name, values in read_inputs(type(self.laws), frame, inputs).items()}
         location_of = self.likelihood.location

@@ -8,8 +8,8 @@ from the new points, which need no observed target.
 import numpy as np
 import pandas as pd
 
-from ._backtest import check_seed, extrapolate, free_parameters, read_axis
-from ._dataset import read_inputs
+from ._backtest import extrapolate, free_parameters, read_axis
+from ._dataset import check_seed, read_inputs
 from ._groups import by_columns, groups_of, key_tuple
 from ._results import warn
 from .intervals import check_level, resolve_methods

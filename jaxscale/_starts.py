@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._constraints import Positive
+from ._dataset import check_seed
 from ._tree import replace_parameters
 
 
@@ -87,7 +88,7 @@ def sobol(law, n: int, ranges: Mapping[str, tuple[float, float]] | None = None, 
     (256,)
     """
     template, lo, hi, log = _box(law, ranges)
-    _check_seed(seed)
+    check_seed(seed)
     from scipy.stats import qmc  # deferred: scipy.stats costs a second at `import jaxscale`
 
     u = qmc.Sobol(d=len(lo), scramble=True, seed=seed).random(_check_n(n))
@@ -117,7 +118,7 @@ def sobol_per_group(law, n: int, ranges_per_group: Sequence[Mapping[str, tuple[f
 def uniform(law, n: int, ranges: Mapping[str, tuple[float, float]] | None = None, seed: int = 0):
     """`n` independent uniform random points within `ranges` (as `sobol`, without the low discrepancy)."""
     template, lo, hi, log = _box(law, ranges)
-    _check_seed(seed)
+    check_seed(seed)
     u = np.asarray(jax.random.uniform(jax.random.key(seed), (_check_n(n), len(lo))))
     return _from_unit(template, u, lo, hi, log)
 
@@ -176,6 +177,3 @@ def _from_unit(template, u: np.ndarray, lo, hi, log):
     return replace_parameters(template, values)
 
 
-def _check_seed(seed) -> None:
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")

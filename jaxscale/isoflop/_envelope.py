@@ -5,6 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._dataset import check_seed
 from ._frames import groups, validate
 from ._power_laws import fit_exponents
 from ._result import IsoFlopResult
@@ -38,8 +39,7 @@ def envelope(
     True
     """
     frame, by = validate(data, [compute, size, tokens, target], by, n_bootstrap, level, positive=[compute, size, tokens])
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
+    check_seed(seed)
     if isinstance(n_bins, bool) or not (isinstance(n_bins, (int, np.integer)) and n_bins >= 3):
         raise ValueError(f"n_bins must be an integer >= 3, got {n_bins!r}.")
     rows, optima = [], []

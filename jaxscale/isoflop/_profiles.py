@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .._dataset import is_count, numeric_column
+from .._dataset import check_seed, is_count, numeric_column
 from .._results import warn
 from ._frames import counts_within_budgets, group_name, groups, stack_by_budget, validate
 from ._interpolate import seed_noise_optima
@@ -84,8 +84,7 @@ def profiles(
         warn("isoflop.profiles(budget=...) is deprecated: pass compute=... (as envelope does).", DeprecationWarning)
         compute = budget
     budget = compute
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
+    check_seed(seed)
     window = _check_estimator(estimator, window, seed_noise)
     positive = [budget, size, tokens] + ([target] if estimator == "interpolate" else [])
     frame, by = validate(data, [budget, size, tokens, target], by, n_bootstrap, level, positive=positive)
