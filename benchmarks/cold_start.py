@@ -21,9 +21,14 @@ from _record import record
 REPEATS = 5
 
 EVALUATE = """
+import time
+import warnings
 import jaxscale as js
 curves = js.datasets.load("revisiting")
+warnings.simplefilter("ignore", js.FitWarning)  # 12 curves have a parameter to check: reported, not timed
+began = time.perf_counter()
 js.evaluate(js.PowerLaw, curves, train="training", by="curve")
+print(time.perf_counter() - began)
 """
 
 ALLOCATE = """
@@ -58,14 +63,16 @@ def wall(command: list[str], env: dict | None = None, repeats: int = REPEATS) ->
     return min(times)
 
 
-def first_evaluate_with_empty_cache() -> float:
-    times = []
-    for _ in range(2):
+def first_evaluate(empty_cache: bool, repeats: int) -> tuple[float, float]:
+    """(whole process, the evaluate call alone) for a fresh process's first evaluate, minimum of `repeats`."""
+    runs = []
+    for _ in range(repeats):
         with tempfile.TemporaryDirectory() as empty:
+            env = {**os.environ, **({"JAXSCALE_CACHE_DIR": empty} if empty_cache else {})}
             began = time.perf_counter()
-            subprocess.run([sys.executable, "-c", EVALUATE], env={**os.environ, "JAXSCALE_CACHE_DIR": empty}, check=True, capture_output=True)
-            times.append(time.perf_counter() - began)
-    return min(times)
+            done = subprocess.run([sys.executable, "-c", EVALUATE], env=env, check=True, capture_output=True, text=True)
+            runs.append((time.perf_counter() - began, float(done.stdout.split()[-1])))
+    return min(r[0] for r in runs), min(r[1] for r in runs)
 
 
 def main():
@@ -78,9 +85,12 @@ def main():
         "`import jaxscale; jaxscale.fit` (everything a fit loads)": wall([python, "-c", "import jaxscale; jaxscale.fit"]),
         "repeat `jaxscale fit chinchilla`, persistent cache on (default)": wall(jaxscale_cli + ["fit", "chinchilla"]),
         "repeat `jaxscale fit chinchilla`, cache off (`JAXSCALE_COMPILATION_CACHE=0`)": wall(jaxscale_cli + ["fit", "chinchilla"], {"JAXSCALE_COMPILATION_CACHE": "0"}, repeats=2),
-        "first `evaluate(js.PowerLaw, revisiting, by=\"curve\")` of a process, cache warm": wall([python, "-c", EVALUATE], repeats=3),
-        "first `evaluate(js.PowerLaw, revisiting, by=\"curve\")` of a process, empty cache": first_evaluate_with_empty_cache(),
     }
+    subprocess.run([python, "-c", EVALUATE], check=True, capture_output=True)  # the cache holds its programs
+    for label, empty in (("cache warm", False), ("empty cache", True)):
+        process, call = first_evaluate(empty, repeats=3 if not empty else 2)
+        rows[f"first `evaluate(js.PowerLaw, revisiting, by=\"curve\")` of a process, {label}: the call"] = call
+        rows[f"first `evaluate(js.PowerLaw, revisiting, by=\"curve\")` of a process, {label}: the whole process"] = process
     compiles = subprocess.run([python, "-c", ALLOCATE], check=True, capture_output=True, text=True).stdout.split()
     jax_import = rows["`import jax`"]
     lines = [
