@@ -23,7 +23,7 @@ def predict_interval(
     at,
     *,
     axis: str,
-    intervals="plateau_band",
+    intervals="plateau_intersection",
     level: float = 0.9,
     by: str | list[str] | None = None,
     n_resamples: int = 1000,
@@ -47,7 +47,8 @@ def predict_interval(
             `by` columns), or an `Allocation` from `allocate` (its N and D, and its `axis` column if it has one;
             `axis="C"` reads its training FLOPs).
         axis: the column that orders the rows and measures distance (x, N, D, C or step); positive.
-        intervals: names or instances of `js.intervals` methods (as for `backtest`).
+        intervals: names or instances of `js.intervals` methods (as for `backtest`); by default
+            "plateau_intersection", the one that met its nominal 90% in both domains of the Revisiting backtest.
         level: the nominal coverage of the intervals, strictly between 0 and 1.
         by: a column (or columns) whose groups are separate curves; each point of `at` is predicted by its group.
         n_resamples: bootstrap refits (for "bootstrap").
@@ -65,7 +66,7 @@ def predict_interval(
     ...     warnings.simplefilter("ignore", js.FitWarning)
     ...     table = js.predict_interval(js.PowerLaw, curve, {"x": [2 * curve["x"].max()]}, axis="x")
     >>> row = table.iloc[0]
-    >>> bool(row["lo_plateau_band"] <= row["prediction"] <= row["hi_plateau_band"]), float(row["distance"])
+    >>> bool(row["lo_plateau_intersection"] <= row["prediction"] <= row["hi_plateau_intersection"]), float(row["distance"])
     (True, 2.0)
     """
     template = resolve(law)

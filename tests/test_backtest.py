@@ -92,7 +92,7 @@ def test_the_revisiting_rolling_origin_study():
     data = revisiting_study_data()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", js.FitWarning)
-        result = backtest(js.PowerLaw, data, by="curve", horizon="last", n_resamples=200, intervals=DEFAULT_INTERVALS + ("plateau_intersection",))
+        result = backtest(js.PowerLaw, data, by="curve", horizon="last", n_resamples=200, intervals=DEFAULT_INTERVALS)
     table = result.summary(by="domain")["coverage"]
     assert len(result.to_frame()) == 27 * 5
     # jaxscale's bootstrap on these cases covered 75% (IC) and 27% (NMT) in the issue; far below nominal 90%.

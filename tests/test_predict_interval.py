@@ -55,7 +55,7 @@ def test_groups_and_an_allocation_as_the_points():
     assert list(table.columns[:3]) == ["N", "D", "C"] and len(table) == 2
     assert np.allclose(table["C"], 6 * table["N"] * table["D"], rtol=1e-6)
     assert (table["distance"] > 1).all() and table["distance"].iloc[1] > table["distance"].iloc[0]
-    assert (table["lo_plateau_band"] <= table["prediction"]).all() and (table["prediction"] <= table["hi_plateau_band"]).all()
+    assert (table["lo_plateau_intersection"] <= table["prediction"]).all() and (table["prediction"] <= table["hi_plateau_intersection"]).all()
     # With by=, each point is predicted from its own group's fit (the points keep their order).
     two = pd.concat([_curve().assign(curve="a"), _curve(seed=2).assign(curve="b", loss=lambda f: 2 * f["loss"])], ignore_index=True)
     at = pd.DataFrame({"x": [2e7, 2e7], "curve": ["b", "a"]})

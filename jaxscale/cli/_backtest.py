@@ -13,7 +13,7 @@ def add(commands, parents) -> None:
     parser.add_argument("--by", action="append", metavar="COLUMN", help="the column(s) whose groups are separate curves")
     parser.add_argument("--cutoffs", default="0.5,0.7,0.85", help="fractions of each curve to train on (default 0.5,0.7,0.85)")
     parser.add_argument("--horizon", choices=("all", "last"), default="all", help="score every held-out point, or only each curve's last")
-    parser.add_argument("--intervals", default="bootstrap,rolling_origin,plateau_envelope", help="interval methods, comma-separated")
+    parser.add_argument("--intervals", default="bootstrap,rolling_origin,plateau_envelope,plateau_band,plateau_intersection", help="interval methods, comma-separated")
     parser.add_argument("--level", type=float, default=0.9, help="nominal coverage of the intervals (default 0.9)")
     parser.add_argument("-n", "--n-resamples", type=int, default=1000, help="bootstrap refits per case (default 1000)")
     parser.add_argument("--seed", type=int, default=0)

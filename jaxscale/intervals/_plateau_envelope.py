@@ -40,4 +40,5 @@ class PlateauEnvelope(AbstractIntervalMethod):
         q_lo = min(-conformal_rank_quantile(-scores, tail), 0.0) if len(scores) else -float("inf")
         d = effective_distance(inputs.log_distance, distances)
         prediction = np.asarray(inputs.prediction, float)
-        return prediction * np.exp(q_lo * d), np.maximum(prediction * np.exp(q_hi * d), np.asarray(inputs.plateau, float))
+        with np.errstate(over="ignore"):  # no scores to calibrate on: an unbounded side, announced by the caller
+            return prediction * np.exp(q_lo * d), np.maximum(prediction * np.exp(q_hi * d), np.asarray(inputs.plateau, float))
