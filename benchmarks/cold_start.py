@@ -5,9 +5,14 @@ Each row is a fresh Python process, timed from outside (wall clock, minimum of R
 JAX's persistent compilation cache on (the default) and off, and the first `evaluate(js.PowerLaw, revisiting,
 by="curve")` of a process with the cache warm and with an empty cache. The last row counts XLA compiles over
 ten allocations with different loss targets, budgets and inference tokens.
-Run: python benchmarks/cold_start.py
+
+With `--against TREE` (a checkout of an earlier revision, e.g. `git worktree add /tmp/base <commit>`), a
+second table times `import jaxscale`, a repeat `jaxscale fit chinchilla` and the first evaluate call for both
+trees side by side, in fresh processes that alternate between them.
+Run: python benchmarks/cold_start.py [--against /tmp/base]
 """
 
+import argparse
 import datetime
 import os
 import platform
@@ -75,7 +80,52 @@ def first_evaluate(empty_cache: bool, repeats: int) -> tuple[float, float]:
     return min(r[0] for r in runs), min(r[1] for r in runs)
 
 
+# Each snippet puts its tree first on sys.path, so the same interpreter runs either revision.
+SIDE_BY_SIDE = {
+    "`import jaxscale`": "import sys; sys.path.insert(0, {root!r}); import jaxscale; assert jaxscale.__file__.startswith({root!r})",
+    "repeat `jaxscale fit chinchilla`": (
+        "import sys; sys.path.insert(0, {root!r}); sys.argv = ['jaxscale', 'fit', 'chinchilla']; "
+        "from jaxscale.cli import main; sys.exit(main())"
+    ),
+    "first `evaluate(js.PowerLaw, revisiting, by=\"curve\")` call, cache warm": "import sys; sys.path.insert(0, {root!r})\n" + EVALUATE,
+}
+
+
+def side_by_side(baseline: str, rounds: int = 4) -> str:
+    """A table of `SIDE_BY_SIDE` for the `baseline` tree and this one: minimum over `rounds` alternating runs."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    trees = {"baseline": os.path.abspath(baseline), "this": here}
+    revision = lambda tree: subprocess.run(["git", "-C", tree, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+
+    def seconds(code: str, is_call: bool) -> float:
+        began = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=tempfile.gettempdir())
+        return float(done.stdout.split()[-1]) if is_call else time.perf_counter() - began
+
+    lines = [
+        f"Side by side with {revision(trees['baseline'])} (fresh processes alternating between the trees, minimum of {rounds}; "
+        "the evaluate row times the call alone):",
+        "",
+        f"| what | {revision(trees['baseline'])} (s) | this, {revision(here)} (s) |",
+        "|---|---|---|",
+    ]
+    for name, template in SIDE_BY_SIDE.items():
+        is_call = name.startswith("first")
+        for tree in trees.values():
+            seconds(template.format(root=tree), is_call)  # fills the compilation cache for this tree
+        runs = {label: [] for label in trees}
+        for _ in range(rounds):
+            for label, tree in trees.items():
+                runs[label].append(seconds(template.format(root=tree), is_call))
+        best = {label: min(times) for label, times in runs.items()}
+        lines.append(f"| {name} | {best['baseline']:.2f} | {best['this']:.2f} |")
+    return "\n".join(lines + [""])
+
+
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--against", help="a checkout of an earlier revision to time side by side")
+    args = parser.parse_args()
     python = sys.executable
     jaxscale_cli = ["jaxscale"]
     load = os.getloadavg()[0]
@@ -93,8 +143,11 @@ def main():
         rows[f"first `evaluate(js.PowerLaw, revisiting, by=\"curve\")` of a process, {label}: the whole process"] = process
     compiles = subprocess.run([python, "-c", ALLOCATE], check=True, capture_output=True, text=True).stdout.split()
     jax_import = rows["`import jax`"]
+    versions = subprocess.run([python, "-c", "import importlib.metadata as m; print(m.version('jax'), m.version('jaxscale'))"],
+                              check=True, capture_output=True, text=True).stdout.split()
     lines = [
         f"### Cold starts, {datetime.date.today()}, {platform.node()} ({os.cpu_count()} CPU cores, load {load:.1f} at the start), "
+        f"jax {versions[0]}, jaxscale {versions[1]}, "
         f"fresh processes, wall clock, minimum of {REPEATS} (cache off: 2, evaluate: 3, empty cache: 2)",
         "",
         "| what | seconds | against `import jax` |",
@@ -103,6 +156,8 @@ def main():
     lines += [f"| {name} | {seconds:.2f} | {seconds / jax_import:.2f}x |" for name, seconds in rows.items()]
     lines += ["", "XLA compiles over 10 further allocations after a first one, each with a new value: "
               + ", ".join(f"{entry.split(':')[0]} {entry.split(':')[1]}" for entry in compiles) + ".", ""]
+    if args.against:
+        lines.append(side_by_side(args.against))
     record("\n".join(lines))
 
 

@@ -63,10 +63,12 @@ def allocate(
     problem.check(law)
     _check_law_values(law, problem)
     answer = _announce_unreachable(problem.solve(law, search), problem)
-    if fitted is None or not any(field.name == "fitted" for field in dataclasses.fields(answer)):
+    if fitted is None:
         return answer
     answer = dataclasses.replace(answer, fitted=fitted)
-    _announce_far(answer, batched=isinstance(law, AbstractLaw) and bool(law.batch_shape))
+    # Answers are (laws, values), except with a risk: one answer per value for the whole batch, (values, laws).
+    law_axis = -1 if getattr(problem, "risk", None) is not None else 0
+    _announce_far(answer, batched=isinstance(law, AbstractLaw) and bool(law.batch_shape), law_axis=law_axis)
     return answer
 
 
@@ -76,6 +78,9 @@ def _law_and_fitted(given):
     if isinstance(given, FitResult):
         return given.law, given.fitted_maxima()
     if isinstance(given, BootstrapResult):
+        # A bootstrap of a joint fit of groups (shared=) has a batch per group, not one law per resample.
+        if not isinstance(given.full_fit, FitResult):
+            raise TypeError("allocate needs one law (or a batch of laws) of one fit; a bootstrap of a shared= fit has one per group: pick a group's laws.")
         return given.laws, given.full_fit.fitted_maxima()
     if isinstance(given, Posterior):
         return given.laws, given.point_fit.fitted_maxima()
@@ -86,7 +91,7 @@ def _law_and_fitted(given):
 _WHAT_FITTED = {"N": "the largest model fitted", "D": "the most tokens fitted"}
 
 
-def _announce_far(answer, batched: bool) -> None:
+def _announce_far(answer, batched: bool, law_axis: int = 0) -> None:
     """One `FitWarning` naming each chosen input (N*, D*) that reaches beyond `FAR` times its largest fitted
     value: for a batch of laws (bootstrap refits, posterior draws), the median over the batch at each problem value."""
     chosen = answer.chosen_inputs()
@@ -95,7 +100,7 @@ def _announce_far(answer, batched: bool) -> None:
         name = column.removeprefix("reach_")
         value = np.asarray(chosen[name], dtype=float)
         if batched and ratio.ndim:
-            ratio, value = np.nanmedian(ratio, axis=0), np.nanmedian(value, axis=0)
+            ratio, value = np.nanmedian(ratio, axis=law_axis), np.nanmedian(value, axis=law_axis)
         ratio, value = np.atleast_1d(ratio).ravel(), np.atleast_1d(value).ravel()
         far = ratio > FAR
         if far.any():

@@ -164,8 +164,6 @@ def check_cutoffs(cutoffs) -> tuple[float, ...]:
     return tuple(float(c) for c in values)
 
 
-
-
 def free_parameters(template, fit_options) -> int:
     loss = fit_options.get("loss", LogHuber(1e-3))
     return Parameterization(
@@ -219,9 +217,8 @@ def extrapolate(
     for source, chosen in ((frame, in_frame), (point_frame, in_points)):
         if chosen:
             request_frame = source.iloc[[row for _, _, row in chosen]].assign(_case=[fit_id for _, fit_id, _ in chosen])
-            with warnings.catch_warnings():  # reaching beyond the training rows is what a backtest measures
-                warnings.filterwarnings("ignore", message="predict reaches", category=FitWarning)
-                predicted[[i for i, _, _ in chosen]] = np.asarray(fits.predict(request_frame, inputs), dtype=float)
+            # Reaching beyond the training rows is what a backtest measures (its `distance` column), not news.
+            predicted[[i for i, _, _ in chosen]] = np.asarray(fits.predict(request_frame, inputs, announce_reach=False), dtype=float)
     prediction = lambda fit_id, rows: predicted[[requests[(fit_id, int(r))] for r in rows]]
     target_prediction = lambda fit_id, rows: predicted[[requests[(fit_id, point_key(r))] for r in rows]]
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._bootstrap_result import BootstrapResult
 from ._compile_timer import compile_timer
-from ._dataset import check_seed
+from ._dataset import Dataset, check_seed
 from ._fit import fit
 from ._fit_result import FitResult, GroupedFitResult
 from ._groups import bucket_rows, pad_and_stack
@@ -95,10 +95,13 @@ def bootstrap(
             raise ValueError("bootstrap needs the data: bootstrap(law, data, ...) or bootstrap(fit_result).")
         if fit_options.get("by") is not None and fit_options.get("shared") is None:
             raise ValueError("bootstrap refits one fit; for one per group, bootstrap each group's data (or pass shared= for a joint fit).")
-        # Before the full fit, with every parameter counted (fixed ones too): an upper bound, and no compile.
+        # Before the full fit, with every parameter of one law counted (fixed ones too), and no compile; a shared=
+        # fit has more (per-group copies), which the full fit's own count would add.
         template = resolve(law)
         n_parameters = sum(math.prod(np.shape(getattr(template, name))) for name in template.parameter_names())
-        _check_memory(int(n), len(pd.DataFrame(data)), n_parameters, int(n_starts), int(chunk_size), len(derived))
+        n_rows = _row_count(data)
+        if n_rows is not None:  # otherwise fit refuses the data, with its own message
+            _check_memory(int(n), n_rows, n_parameters, int(n_starts), int(chunk_size), len(derived))
         full_fit = fit(law, data, **fit_options)
     # A joint fit of groups resamples within each group, so every resample keeps every group's size.
     strata = full_fit.group_of_row() if isinstance(full_fit, SharedFitResult) else None
@@ -149,8 +152,6 @@ def bootstrap(
     return result
 
 
-
-
 # However large the machine: 32 GiB of kept refits is some 2.5e8 resamples of a 5-parameter law, far more than
 # any interval needs, and the same call is then refused on every machine with 64 GiB or more.
 MEMORY_CAP = 32 * 2**30
@@ -163,6 +164,17 @@ def _memory_limit() -> int:
         return min(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2, MEMORY_CAP)
     except (ValueError, OSError, AttributeError):
         return 8 * 2**30
+
+
+def _row_count(data) -> int | None:
+    """The rows of `data` (a Dataset, DataFrame or dict of columns), or None when it is none of these."""
+    if isinstance(data, Dataset):
+        return data.n_rows
+    if isinstance(data, pd.DataFrame):
+        return len(data)
+    if isinstance(data, Mapping) and data:
+        return max(int(np.size(column)) for column in data.values())
+    return None
 
 
 def _check_memory(n: int, n_rows: int, n_parameters: int, n_starts: int, chunk_size: int, n_derived: int) -> None:

@@ -87,7 +87,8 @@ class BootstrapResult(eqx.Module):
         draws = np.asarray(self.laws.predict(data, inputs), dtype=float)[np.asarray(self.ok)]
         prediction = np.asarray(self.full_fit.law.predict(data, inputs), dtype=float)
         lo, hi = BootstrapPercentile().bounds(IntervalInputs(prediction, np.zeros_like(prediction), prediction, draws=draws), level)
-        announce_far(self.full_fit.reach(data, inputs), "predict_interval")
+        if isinstance(self.full_fit, FitResult):  # a joint fit of groups (shared=) has no one fitted range
+            announce_far(self.full_fit.reach(data, inputs), "predict_interval")
         return pd.DataFrame({"prediction": prediction, "lo": lo, "hi": hi})
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:

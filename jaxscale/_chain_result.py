@@ -126,4 +126,3 @@ def _scalars(law: AbstractLaw) -> Mapping[str, float]:
         else:
             out.update({f"{name}[{i}]": float(v) for i, v in enumerate(value.ravel())})
     return out
-

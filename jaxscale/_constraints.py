@@ -24,7 +24,8 @@ class AbstractConstraint(eqx.Module):
         """Parameter value -> unconstrained real."""
 
     def neutral(self) -> float:
-        """The value at z = 0 (a template's parameter), as a plain float: no device op, so nothing compiles."""
+        """The value at z = 0 (a template's parameter), as a plain float. The shipped constraints give it in closed
+        form, so building a template compiles nothing; this default evaluates `constrain(0.0)`."""
         return float(np.asarray(self.constrain(0.0)))
 
     @abc.abstractmethod

@@ -261,14 +261,17 @@ def is_count(value, minimum: int = 1) -> bool:
 
 
 def check_seed(seed) -> int:
-    """`seed` as an int, or a TypeError naming it: `jax.random.key` takes a non-negative integer, and a string or
-    float seed would otherwise fail deep inside JAX (or after the fits have run).
+    """`seed` as an int, or an error naming it (a TypeError for a string, float or bool, a ValueError for a
+    negative integer): `jax.random.key` takes a non-negative integer, and a bad seed would otherwise fail deep
+    inside JAX (or after the fits have run).
 
     >>> check_seed(3)
     3
     """
-    if not is_count(seed, minimum=0):
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be a non-negative integer such as 0, got {seed!r} ({type(seed).__name__}).")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer such as 0, got {seed}.")
     return int(seed)
 
 

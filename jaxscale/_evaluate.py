@@ -1,6 +1,5 @@
 """`evaluate`: fit on part of the data (small scale), predict the rest (large scale), report the error."""
 
-import warnings
 from collections.abc import Mapping
 
 import equinox as eqx
@@ -13,7 +12,6 @@ from ._extrapolation import FAR, announce_far
 from ._fit import fit
 from ._fit_result import FitResult, GroupedFitResult
 from ._groups import by_columns, group_key, groups_of
-from ._results import FitWarning
 from .intervals import check_level, resolve_methods
 from .laws import resolve
 
@@ -138,9 +136,8 @@ def evaluate(
             axis = next(iter(below))
     fits = fit(law, frame[mask], target=target, by=by or None, **fit_options)
     held_out = frame[~mask]
-    with warnings.catch_warnings():  # evaluate announces its own reach, once, below
-        warnings.filterwarnings("ignore", message="predict reaches", category=FitWarning)
-        predictions = held_out.assign(prediction=fits.predict(held_out, fit_options.get("inputs")))
+    # evaluate announces its own reach, once, below
+    predictions = held_out.assign(prediction=fits.predict(held_out, fit_options.get("inputs"), announce_reach=False))
     predictions = _with_reach(fits, held_out, by, fit_options.get("inputs"), predictions)
     if methods:
         predictions = _with_intervals(law, frame, mask, by, axis, methods, level, n_resamples, seed, target, fit_options, predictions)
@@ -190,8 +187,6 @@ def _with_reach(fits, held_out: pd.DataFrame, by, inputs, predictions) -> pd.Dat
     for column in reached.columns:
         out[column] = reached[column].to_numpy()
     return out
-
-
 
 
 def _check_held_out_target(frame: pd.DataFrame, mask: np.ndarray, target) -> None:

@@ -64,5 +64,5 @@ def announce_far(reached: pd.DataFrame, what: str, far: float = FAR) -> None:
     warn(
         f"{what} reaches {worst:.3g}x the largest fitted {column.removeprefix('reach_')} ({count} of {len(reached)} "
         f"rows beyond {far:g}x): an extrapolation this far rests on the law's form, not on data. Check it with "
-        f"js.backtest, or give an interval made for extrapolation (intervals='plateau_band')."
+        f"js.backtest, or give it an interval made for extrapolation (js.predict_interval)."
     )

@@ -22,7 +22,7 @@ from ._extrapolation import reach as reach_of
 from ._groups import by_columns, key_tuple, row_groups
 from ._law import AbstractLaw
 from ._parameterization import Parameterization
-from ._results import RESULTS, status_names
+from ._results import RESULTS, listed, status_names
 from .losses import AbstractLoss
 
 
@@ -146,13 +146,13 @@ class AbstractFitResult(eqx.Module):
         flat = [names[i] for i in np.flatnonzero(curv.unidentified[g])]
         if flat:
             problems.append(
-                f"{_listed(flat)} {'is' if len(flat) == 1 else 'are'} not identified by the data: the objective is flat "
+                f"{listed(flat)} {'is' if len(flat) == 1 else 'are'} not identified by the data: the objective is flat "
                 f"along a combination of them at the optimum, so other values fit equally well. {self._data_hint(g)}"
             )
         spread = [names[i] for i in np.flatnonzero(agreeing_spread[g]) if names[i] not in flat]
         if spread:
             problems.append(
-                f"restarts that agree on the objective disagree on {_listed(spread)} by more than a factor of 100: "
+                f"restarts that agree on the objective disagree on {listed(spread)} by more than a factor of 100: "
                 f"the data do not determine {'it' if len(spread) == 1 else 'them'}. {self._data_hint(g)}"
             )
         return problems
@@ -244,10 +244,6 @@ def _measured_inputs(law_type: type[AbstractLaw], inputs, rows=None, weights=Non
     return columns
 
 
-def _listed(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 class FitResult(AbstractFitResult):
     """The outcome of `fit`: the best law, its objective, and where every restart started and ended.
 
@@ -332,11 +328,13 @@ class FitResult(AbstractFitResult):
         law_type = type(self.parameterization.template)
         return reach_of(self.fitted_maxima(), _measured_inputs(law_type, read_inputs(law_type, data, inputs)))
 
-    def predict(self, data, inputs=None) -> np.ndarray:
+    def predict(self, data, inputs=None, *, announce_reach: bool = True) -> np.ndarray:
         """The fitted law's predictions at the rows of `data`; a `FitWarning` when a row reaches beyond 10x the
-        largest fitted value of an input (see `reach`): such an extrapolation rests on the law's form alone."""
+        largest fitted value of an input (see `reach`): such an extrapolation rests on the law's form alone.
+        `announce_reach=False` is for callers that extrapolate on purpose and report the reach themselves."""
         predictions = self.law.predict(data, inputs)
-        announce_far(self.reach(data, inputs), "predict")
+        if announce_reach:
+            announce_far(self.reach(data, inputs), "predict")
         return predictions
 
     def to_frame(self) -> pd.DataFrame:
@@ -534,10 +532,13 @@ class GroupedFitResult(AbstractFitResult):
     def _reach_rows(self, group_of_row: np.ndarray, x) -> pd.DataFrame:
         law_type = type(self.parameterization.template)
         asked = _measured_inputs(law_type, x)
+        # On the host once: each group below is a slice of these.
+        fitted_inputs = {name: np.asarray(values) for name, values in self.dataset.inputs.items()}
+        weights = np.asarray(self.dataset.weights)
         parts = []
         for g in np.unique(group_of_row):
             rows = np.flatnonzero(group_of_row == g)
-            fitted = fitted_maxima(_measured_inputs(law_type, self.dataset.inputs, self.group_rows[g], self.dataset.weights))
+            fitted = fitted_maxima(_measured_inputs(law_type, fitted_inputs, self.group_rows[g], weights))
             part = reach_of(fitted, {name: values[rows] for name, values in asked.items()})
             if len(part) != len(rows):  # no input measurable for this group (none positive throughout): unknown reach
                 part = pd.DataFrame({"reach": np.full(len(rows), np.nan)})
@@ -546,12 +547,14 @@ class GroupedFitResult(AbstractFitResult):
         columns = [c for c in frame.columns if c != "reach"] + ["reach"]
         return frame[columns].reset_index(drop=True)
 
-    def predict(self, data, inputs=None) -> np.ndarray:
+    def predict(self, data, inputs=None, *, announce_reach: bool = True) -> np.ndarray:
         """Each row of `data` (which must have the `by` columns) predicted by its group's fitted law; a
-        `FitWarning` when a row reaches beyond 10x the largest value of an input its group was fitted to (`reach`)."""
+        `FitWarning` when a row reaches beyond 10x the largest value of an input its group was fitted to (`reach`;
+        `announce_reach=False`: no warning, as for `FitResult.predict`)."""
         _, group_of_row, x = self._read_rows(data, inputs)
         predictions = np.asarray(_predict_rows(self.law, jnp.asarray(group_of_row), x))
-        announce_far(self._reach_rows(group_of_row, x), "predict")
+        if announce_reach:
+            announce_far(self._reach_rows(group_of_row, x), "predict")
         return predictions
 
     def __repr__(self) -> str:

@@ -17,7 +17,7 @@ from ._groups import by_columns, groups_of, row_groups
 from ._nuts import inverse_hessian, run_nuts
 from ._parameterization import Parameterization
 from ._posterior import Posterior
-from ._results import FitError, FitWarning, warn
+from ._results import FitError, FitWarning, listed, warn
 from ._tree import replace_parameters
 from .laws import resolve
 from .likelihoods import AbstractLikelihood, resolve_likelihood
@@ -373,6 +373,7 @@ AT_BOUND = 1e-6
 GAUSSIAN_RTOL = 0.5
 _STEPS = (-2.0, -1.0, 1.0, 2.0)
 _SHOWN = 5  # named parameters per warning
+PROFILE_LIMIT = 64  # coordinates: the profile check builds (4p, p, p) metrics and inverts p of them
 
 
 def _laplace_hessian(potential, mode, model_args, labels) -> np.ndarray:
@@ -390,8 +391,8 @@ def _laplace_hessian(potential, mode, model_args, labels) -> np.ndarray:
     names = _weighted_names([vectors[:, k] for k in np.flatnonzero(values <= 0)], labels)
     raise ValueError(
         f"the posterior is not locally Gaussian at its mode: its Hessian there is not positive definite (the "
-        f"potential is flat or falls along a combination of {_listed(names)}, smallest eigenvalue {values[0]:.3g}): "
-        f"use method='nuts', more informative priors for {_listed(names)}, or fix one of them."
+        f"potential is flat or falls along a combination of {listed(names, shown=_SHOWN)}, smallest eigenvalue {values[0]:.3g}): "
+        f"use method='nuts', more informative priors for {listed(names, shown=_SHOWN)}, or fix one of them."
     )
 
 
@@ -417,7 +418,7 @@ def _laplace_problems(model, model_args, potential, unravel, mode, hessian, labe
     if at_bound.size:
         shown = ", ".join(f"{labels[i]}={values[i]:.3g}" for i in at_bound[:_SHOWN])
         problems.append(
-            f"Laplace approximation: the posterior mode sits at the boundary of the constraint of {_listed([labels[i] for i in at_bound])} "
+            f"Laplace approximation: the posterior mode sits at the boundary of the constraint of {listed([labels[i] for i in at_bound], shown=_SHOWN)} "
             f"({shown}; within ~{AT_BOUND:g} of the bound), where the data do not pull it back: a Gaussian in the "
             f"unconstrained coordinate describes it poorly. Use method='nuts', an informative prior, or fix it."
         )
@@ -428,12 +429,19 @@ def _laplace_problems(model, model_args, potential, unravel, mode, hessian, labe
     if flat:
         names = _weighted_names(flat, labels)
         problems.append(
-            f"Laplace approximation: the posterior is nearly flat at its mode along a combination of {_listed(names)} "
+            f"Laplace approximation: the posterior is nearly flat at its mode along a combination of {listed(names, shown=_SHOWN)} "
             f"(curvature {eigenvalues[0] / eigenvalues[-1]:.2g} of the largest, correlation-scaled): the data do not "
             f"determine {'it' if len(names) == 1 else 'them'}, and the Gaussian's spread there is the prior's at best. "
             f"Use method='nuts', more informative priors, or fix one of them."
         )
 
+    if len(mode) > PROFILE_LIMIT:
+        problems.append(
+            f"Laplace approximation: with {len(mode)} sampled coordinates (more than {PROFILE_LIMIT}) the profiles that "
+            f"test whether the posterior is Gaussian were not computed (their cost grows as the fourth power); "
+            f"method='nuts' checks itself."
+        )
+        return problems
     steps = np.asarray(_STEPS, dtype=float)
     rise = _profile_rise(potential, model_args, mode, hessian, steps)
     expected = steps**2 / 2
@@ -446,7 +454,7 @@ def _laplace_problems(model, model_args, potential, unravel, mode, hessian, labe
             for i in bad[:_SHOWN] for k in [int(np.argmax(error[i]))]
         )
         problems.append(
-            f"Laplace approximation: the posterior is not Gaussian along {_listed([labels[i] for i in bad])}: its "
+            f"Laplace approximation: the posterior is not Gaussian along {listed([labels[i] for i in bad], shown=_SHOWN)}: its "
             f"profile potential (-log density, the other parameters at their best) rises from the mode by {shown}, "
             f"off by more than {GAUSSIAN_RTOL:.0%}; where it rises less, the posterior's tail is heavier than the "
             f"Gaussian's draws say. Use method='nuts', an informative prior, or fix the parameter."
@@ -492,11 +500,7 @@ def _profile_rise(potential, model_args, mode, hessian, steps, iterations: int =
 def _weighted_names(directions, labels) -> list[str]:
     """The labels of the coordinates that carry at least `SHARE` of any of the unit `directions`, the largest first."""
     weight = np.max(np.stack([np.asarray(d) ** 2 for d in directions]), axis=0)
-    return [labels[i] for i in np.argsort(-weight) if weight[i] >= SHARE]
-
-
-def _listed(names: list[str]) -> str:
-    names = list(names)
-    if len(names) > _SHOWN:
-        return ", ".join(names[:_SHOWN]) + f" and {len(names) - _SHOWN} more"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    order = np.argsort(-weight)
+    named = [labels[i] for i in order if weight[i] >= SHARE]
+    # A direction spread over many coordinates (a pooled mean against its group offsets) has none past SHARE.
+    return named or [labels[i] for i in order[:3]]

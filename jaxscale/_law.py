@@ -3,6 +3,7 @@
 import abc
 import dataclasses
 import math
+import threading
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -121,6 +122,8 @@ class AbstractLaw(eqx.Module):
     def batch_shape(self) -> tuple[int, ...]:
         """Leading batch shape shared by all parameters: () for a single law."""
         template_ndim = _template_ndims(type(self))
+        if template_ndim is None:  # asked while the class's template itself is being built: it is one law
+            return ()
         shapes = [jnp.shape(getattr(self, n))[: jnp.ndim(getattr(self, n)) - template_ndim[n]] for n in template_ndim]
         return tuple(shapes[0]) if shapes else ()
 
@@ -181,16 +184,20 @@ def _data_scale(law_type: type[AbstractLaw], target: np.ndarray, inputs: Mapping
 _TEMPLATE_NDIMS: dict[type, dict[str, int] | None] = {}
 
 
+_TEMPLATE_LOCK = threading.RLock()  # grouped fits build laws on two threads; the template's own check re-enters
+
+
 def _template_ndims(law_type: type[AbstractLaw]) -> dict[str, int] | None:
-    if law_type not in _TEMPLATE_NDIMS:
-        _TEMPLATE_NDIMS[law_type] = None
-        try:
-            template = law_type.template()
-        except BaseException:
-            del _TEMPLATE_NDIMS[law_type]
-            raise
-        _TEMPLATE_NDIMS[law_type] = {n: int(np.ndim(getattr(template, n))) for n in law_type.parameter_names()}
-    return _TEMPLATE_NDIMS[law_type]
+    with _TEMPLATE_LOCK:
+        if law_type not in _TEMPLATE_NDIMS:
+            _TEMPLATE_NDIMS[law_type] = None
+            try:
+                template = law_type.template()
+            except BaseException:
+                del _TEMPLATE_NDIMS[law_type]
+                raise
+            _TEMPLATE_NDIMS[law_type] = {n: int(np.ndim(getattr(template, n))) for n in law_type.parameter_names()}
+        return _TEMPLATE_NDIMS[law_type]
 
 
 def check_parameter_values(law: AbstractLaw) -> None:
@@ -270,6 +277,12 @@ def _require_valid(law_type, name: str, shown, finite_value, bounds) -> None:
         )
 
 
+def is_real_dtype(dtype) -> bool:
+    """Whether `dtype` holds real numbers: bool, integer or floating, bfloat16 and the other ML floats included
+    (NumPy files those as kind 'V')."""
+    return bool(np.dtype(dtype) == np.bool_ or jnp.issubdtype(dtype, jnp.integer) or jnp.issubdtype(dtype, jnp.floating))
+
+
 def _numeric_or_none(law_type, name: str, value):
     """`value` as a real NumPy or JAX array if it is a number or an array of numbers; None for what is not a
     value to check (placeholders); a TypeError for text, complex numbers and other non-real data."""
@@ -281,7 +294,7 @@ def _numeric_or_none(law_type, name: str, value):
         if isinstance(value, jax.Array) and not getattr(value, "is_fully_addressable", True):
             return None  # spread over hosts: its values are not all here
         dtype = np.dtype(value.dtype)
-        if dtype.kind in "biuf":
+        if is_real_dtype(dtype):
             return value
         if dtype.kind == "O":
             return None
@@ -300,7 +313,6 @@ def _numeric_or_none(law_type, name: str, value):
         return None
     hint = f"convert it first, e.g. float({value!r})" if isinstance(value, str) else "pass a float or an array of floats"
     raise TypeError(f"parameter {name} of {law_type.__name__} must be a real number (or an array of them), got {value!r} ({kind}): {hint}.")
-
 
 
 class AbstractLogLaw(AbstractLaw):

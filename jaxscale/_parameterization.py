@@ -15,7 +15,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from ._constraints import AbstractConstraint, Interval
-from ._law import AbstractLaw
+from ._law import AbstractLaw, is_real_dtype
 from ._tree import replace_parameters
 
 
@@ -182,8 +182,7 @@ def _fixed_value(name, value, shape, constraint, bounds):
     """A fixed parameter's value as an array of its shape, refused if it lies outside its constraint."""
     if name in bounds:
         raise ValueError(f"'{name}' is both fixed and bounded: a fixed parameter is not searched, so drop one of them.")
-    kind = np.asarray(value).dtype.kind if not isinstance(value, (str, bytes)) else "U"
-    if kind not in "biuf":
+    if isinstance(value, (str, bytes)) or not is_real_dtype(np.asarray(value).dtype):
         raise TypeError(f"fixed['{name}'] must be a real number (or an array of them of shape {shape}), got {value!r} ({type(value).__name__}).")
     array = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(array)):

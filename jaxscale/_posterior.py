@@ -196,4 +196,3 @@ class Posterior(eqx.Module):
             f"Posterior({type(self.point_fit.law).__name__}, {type(self.likelihood).__name__} likelihood, {self.n_draws} draws, "
             f"{'Laplace approximation (independent draws)' if self.diverging is None else f'{self.divergences} divergences'}, {self.seconds:.1f} s)"
         )
-

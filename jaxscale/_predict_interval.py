@@ -48,7 +48,8 @@ def predict_interval(
             `axis="C"` reads its training FLOPs).
         axis: the column that orders the rows and measures distance (x, N, D, C or step); positive.
         intervals: names or instances of `js.intervals` methods (as for `backtest`); by default
-            "plateau_intersection", the one that met its nominal 90% in both domains of the Revisiting backtest.
+            "plateau_intersection", for PowerLaw on the Revisiting backtest the narrowest of the methods that
+            covered at least 85% in both domains at nominal 90% (benchmarks/README.md).
         level: the nominal coverage of the intervals, strictly between 0 and 1.
         by: a column (or columns) whose groups are separate curves; each point of `at` is predicted by its group.
         n_resamples: bootstrap refits (for "bootstrap").

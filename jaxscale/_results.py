@@ -56,3 +56,17 @@ def warn(message: str, category: type[Warning] = FitWarning) -> None:
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "jaxscale":
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
+
+
+def listed(names, shown: int | None = None) -> str:
+    """Names as a phrase, "E", "E and A", "E, A and alpha"; past `shown` of them, the rest counted.
+
+    >>> listed(["E", "A", "alpha"]), listed(list("abcdefg"), shown=3)
+    ('E, A and alpha', 'a, b, c and 4 more')
+    """
+    names = list(names)
+    if not names:
+        return ""
+    if shown is not None and len(names) > shown:
+        return ", ".join(names[:shown]) + f" and {len(names) - shown} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

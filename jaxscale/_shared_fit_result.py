@@ -15,7 +15,7 @@ from ._dataset import read_inputs
 from ._fit_result import AbstractFitResult
 from ._groups import by_columns, key_tuple, row_groups
 from ._law import AbstractLaw
-from ._results import RESULTS
+from ._results import RESULTS, listed
 from ._shared_law import GROUP_INPUT
 
 
@@ -235,7 +235,7 @@ class SharedFitResult(AbstractFitResult):
         shared = [labels[i] for i in np.flatnonzero(unidentified[0]) if roles[owners[i]] != "per group"]
         if shared:
             found.append((None, (
-                f"shared {_listed(shared)} {'is' if len(shared) == 1 else 'are'} not identified by the data: the joint "
+                f"shared {listed(shared)} {'is' if len(shared) == 1 else 'are'} not identified by the data: the joint "
                 f"objective is flat along a combination of them at the optimum, so other values fit equally well. "
                 f"Add data that vary the inputs these parameters act through, or fix one of them."
             )))
@@ -243,7 +243,7 @@ class SharedFitResult(AbstractFitResult):
             own = [labels[i] for i in np.flatnonzero(unidentified[g]) if roles[owners[i]] == "per group"]
             if own:
                 found.append((g, (
-                    f"group {self.keys[g]!r}: {_listed(own)} {'is' if len(own) == 1 else 'are'} not identified by its "
+                    f"group {self.keys[g]!r}: {listed(own)} {'is' if len(own) == 1 else 'are'} not identified by its "
                     f"data: the joint objective is flat along a combination of them at the optimum. {self._group_hint(g)}"
                 )))
         return found
@@ -286,10 +286,6 @@ class SharedFitResult(AbstractFitResult):
             f"{self.objective:.10g} ({type(self.loss).__name__}); {self.n_agree} of {self.n_refined} refined restarts reached it; "
             f"{self.n_starts} starts screened; restarts: {counts}; {self.seconds:.3f} s, plus {self.compile_seconds:.2f} s compiling)"
         )
-
-
-def _listed(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @eqx.filter_jit

@@ -175,5 +175,3 @@ def _from_unit(template, u: np.ndarray, lo, hi, log):
         values[name] = jnp.asarray(flat[:, offset : offset + size].reshape((len(flat),) + shape))
         offset += size
     return replace_parameters(template, values)
-
-

@@ -57,4 +57,3 @@ class GadreTopOneError(AbstractLaw):
         starts = sobol(self, self.default_n_starts, {**self.start_ranges(target, inputs), "k": _TERM_AT_MEDIAN})
         L_mid = float(np.median(np.asarray(inputs["L"], float)))
         return replace_parameters(starts, {"k": starts.k * jnp.exp(starts.gamma * L_mid)})
-

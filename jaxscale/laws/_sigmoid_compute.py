@@ -33,4 +33,3 @@ class SigmoidCompute(AbstractBoundedLaw):
 
     def start_ranges(self, target, inputs):
         return sigmoid_start_ranges(target, np.log(inputs["C"]), "slope", "log_c50")
-

@@ -33,7 +33,9 @@ class OptaxSolver(AbstractSolver):
         # Optax's line searches mix int32 and int64 counters; keep JAX's standard promotion for them alone.
         with jax.numpy_dtype_promotion("standard"):
             updates, opt_state = self._optimizer().update(grad, opt_state, z, value=state.value, grad=grad, value_fn=objective)
-        z_new = jax.tree_util.tree_map(lambda a, b: a + b.astype(a.dtype), z, updates)
+        import optax
+
+        z_new = optax.apply_updates(z, updates)
         value, grad = jax.value_and_grad(objective)(z_new)
         small_change = jnp.abs(state.value - value) <= self.ftol * jnp.abs(state.value)
         converged = (jnp.max(jnp.abs(grad)) <= self.gtol) | small_change
