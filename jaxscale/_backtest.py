@@ -17,7 +17,7 @@ import pandas as pd
 
 from ._backtest_result import BacktestResult
 from ._bootstrap import refit_groups
-from ._dataset import check_seed, numeric_column
+from ._dataset import check_seed, is_count, numeric_column
 from ._fit import fit
 from ._groups import by_columns, groups_of
 from ._parameterization import Parameterization
@@ -105,7 +105,7 @@ def backtest(
     methods = resolve_methods(intervals)
     if horizon not in ("all", "last"):
         raise ValueError(f"horizon must be 'all' (every held-out row) or 'last' (each group's last row), got {horizon!r}.")
-    if any(m.needs_resamples for m in methods) and not (isinstance(n_resamples, (int, np.integer)) and n_resamples >= 1):
+    if any(m.needs_resamples for m in methods) and not is_count(n_resamples):
         raise ValueError(f"n_resamples must be a positive integer, got {n_resamples!r}.")
     seed = check_seed(seed)
     keys, group_rows = groups_of(frame, by) if by else ([None], [np.arange(len(frame))])

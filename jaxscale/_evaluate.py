@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ._backtest import extrapolate, read_axis
-from ._dataset import check_seed
+from ._dataset import check_seed, is_count
 from ._extrapolation import FAR, announce_far
 from ._fit import fit
 from ._fit_result import FitResult, GroupedFitResult
@@ -114,7 +114,7 @@ def evaluate(
     mask = _training_mask(frame, train, below)
     by = by_columns(frame, by)
     level = check_level(level)
-    if isinstance(n_resamples, (bool, np.bool_)) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
+    if not is_count(n_resamples):
         raise ValueError(f"n_resamples (the bootstrap refits of intervals='bootstrap') must be a positive integer, got {n_resamples!r}.")
     check_seed(seed)
     _check_held_out_target(frame, mask, target)

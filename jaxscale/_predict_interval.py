@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._backtest import extrapolate, free_parameters, read_axis
-from ._dataset import check_seed, read_inputs
+from ._dataset import check_seed, is_count, read_inputs
 from ._groups import by_columns, groups_of, key_tuple
 from ._results import warn
 from .intervals import check_level, resolve_methods
@@ -79,9 +79,7 @@ def predict_interval(
     by = by_columns(frame, by)
     level = check_level(level)
     methods = resolve_methods(intervals)
-    if any(m.needs_resamples for m in methods) and not (
-        isinstance(n_resamples, (int, np.integer)) and not isinstance(n_resamples, bool) and n_resamples >= 1
-    ):
+    if any(m.needs_resamples for m in methods) and not is_count(n_resamples):
         raise ValueError(f"n_resamples must be a positive integer, got {n_resamples!r}.")
     seed = check_seed(seed)
     if target not in frame.columns:

@@ -600,6 +600,7 @@ BACKTEST_CASES = {
     "intervals_unknown": (dict(intervals=("conformal",)), r"conformal"),
     "level_above_one": (dict(level=2.0), r"level"),
     "n_resamples_negative": (dict(n_resamples=-1), r"n_resamples"),
+    "n_resamples_bool": (dict(n_resamples=True), r"n_resamples"),
     "seed_string": (dict(seed="0"), r"seed"),
     "by_unknown": (dict(by="family"), r"family"),
 }
