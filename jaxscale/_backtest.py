@@ -97,17 +97,10 @@ def backtest(
     for bad in ("weights", "shared", "by_case"):
         if bad in fit_options:
             raise ValueError(f"backtest does not take {bad}=: every case is a fit of its own training rows.")
-    frame = pd.DataFrame(data).reset_index(drop=True)
-    axis_values = read_axis(frame, axis)
-    by = by_columns(frame, by)
     cutoffs = check_cutoffs(cutoffs)
-    level = check_level(level)
-    methods = resolve_methods(intervals)
     if horizon not in ("all", "last"):
         raise ValueError(f"horizon must be 'all' (every held-out row) or 'last' (each group's last row), got {horizon!r}.")
-    if any(m.needs_resamples for m in methods) and not is_count(n_resamples):
-        raise ValueError(f"n_resamples must be a positive integer, got {n_resamples!r}.")
-    seed = check_seed(seed)
+    frame, axis_values, by, level, methods, seed = read_request(data, axis, by, intervals, level, n_resamples, seed)
     keys, group_rows = groups_of(frame, by) if by else ([None], [np.arange(len(frame))])
     cases = []
     for key, rows in zip(keys, group_rows):
@@ -134,6 +127,19 @@ def backtest(
         points.append(found.assign(law=name))
     table = pd.concat(points, ignore_index=True)
     return BacktestResult(table, tuple(by), axis, level, tuple(m.name for m in methods), tuple(cutoffs), seconds)
+
+
+def read_request(data, axis, by, intervals, level, n_resamples, seed):
+    """The arguments `backtest` and `predict_interval` share, checked before anything is fitted: (the rows as a
+    frame, their `axis` values, the `by` columns, the level, the interval methods, the seed)."""
+    frame = pd.DataFrame(data).reset_index(drop=True)
+    axis_values = read_axis(frame, axis)
+    by = by_columns(frame, by)
+    level = check_level(level)
+    methods = resolve_methods(intervals)
+    if any(m.needs_resamples for m in methods) and not is_count(n_resamples):
+        raise ValueError(f"n_resamples must be a positive integer, got {n_resamples!r}.")
+    return frame, axis_values, by, level, methods, check_seed(seed)
 
 
 def read_axis(frame: pd.DataFrame, axis: str) -> np.ndarray:

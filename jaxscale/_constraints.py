@@ -40,8 +40,9 @@ class AbstractConstraint(eqx.Module):
     def bounds(self) -> tuple[float | None, float | None]:
         """(low, high) of the constrained values; None where unbounded."""
 
-    def violated(self, value) -> np.ndarray:
-        """True where a concrete value lies outside the constraint (checked with NumPy: nothing compiles)."""
+    def outside(self, value) -> np.ndarray:
+        """True where a concrete value lies beyond `bounds()` (a value on a bound passes), with NumPy: nothing
+        compiles. What a law's, a start's or a `fixed=` value may not be."""
         lo, hi = self.bounds()
         value = np.asarray(value, dtype=float)
         out = np.zeros(value.shape, bool)
@@ -50,6 +51,10 @@ class AbstractConstraint(eqx.Module):
         if hi is not None:
             out |= value > hi
         return out
+
+    def violated(self, value) -> np.ndarray:
+        """True where a concrete value lies outside the constraint (checked with NumPy: nothing compiles)."""
+        return self.outside(value)
 
     @abc.abstractmethod
     def default_prior(self):

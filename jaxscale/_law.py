@@ -264,11 +264,7 @@ def _require_valid(law_type, name: str, shown, finite_value, bounds) -> None:
         if (lo is None or finite_value >= lo) and (hi is None or finite_value <= hi):
             return
     value = np.asarray(finite_value)
-    outside = np.zeros(value.shape, bool)
-    if lo is not None:
-        outside |= value < lo
-    if hi is not None:
-        outside |= value > hi
+    outside = law_type.constraints[name].outside(value)
     if outside.any():
         shown = value.item() if value.ndim == 0 else f"{value[outside].ravel()[0].item()} in {int(outside.sum())} of its {value.size} entries"
         raise ValueError(

@@ -170,8 +170,7 @@ def _pair(bound, name: str) -> tuple[float, float]:
 def _require_inside(name: str, lo: float, hi: float, constraint: AbstractConstraint, law_name: str) -> None:
     """Bounds narrow a parameter's constraint: a ValueError if they reach past it (a positive A bounded to
     (-5, -1)), where the law is not defined."""
-    c_lo, c_hi = constraint.bounds()
-    if (c_lo is not None and lo < c_lo) or (c_hi is not None and hi > c_hi):
+    if constraint.outside([lo, hi]).any():
         raise ValueError(
             f"bounds for '{name}' are ({lo:g}, {hi:g}), which reach outside its constraint ({constraint}) in "
             f"{law_name}, where the law is not defined: choose bounds inside it."
@@ -190,8 +189,7 @@ def _fixed_value(name, value, shape, constraint, bounds):
     if array.shape != shape:
         raise ValueError(f"fixed['{name}'] has shape {array.shape}, but the parameter has shape {shape}.")
     # A held value may sit on the constraint's boundary (a floor of exactly 0): it is never unconstrained.
-    lo, hi = constraint.bounds()
-    if (lo is not None and np.any(array < lo)) or (hi is not None and np.any(array > hi)):
+    if constraint.outside(array).any():
         raise ValueError(f"fixed['{name}'] = {array.tolist()} is outside its constraint ({constraint}): choose a value inside it.")
     return jax.device_put(array)  # not jnp.asarray, which compiles a conversion
 

@@ -8,11 +8,10 @@ from the new points, which need no observed target.
 import numpy as np
 import pandas as pd
 
-from ._backtest import extrapolate, free_parameters, read_axis
-from ._dataset import check_seed, is_count, read_inputs
+from ._backtest import extrapolate, free_parameters, read_axis, read_request
+from ._dataset import read_inputs
 from ._groups import by_columns, groups_of, key_tuple
 from ._results import warn
-from .intervals import check_level, resolve_methods
 from .laws import resolve
 from .problems import AbstractAllocation
 
@@ -74,14 +73,7 @@ def predict_interval(
     for bad in ("weights", "shared", "by_case", "cutoffs", "horizon"):
         if bad in fit_options:
             raise ValueError(f"predict_interval does not take {bad}=: it fits all of `data` (per group of `by`) once.")
-    frame = pd.DataFrame(data).reset_index(drop=True)
-    axis_values = read_axis(frame, axis)
-    by = by_columns(frame, by)
-    level = check_level(level)
-    methods = resolve_methods(intervals)
-    if any(m.needs_resamples for m in methods) and not is_count(n_resamples):
-        raise ValueError(f"n_resamples must be a positive integer, got {n_resamples!r}.")
-    seed = check_seed(seed)
+    frame, axis_values, by, level, methods, seed = read_request(data, axis, by, intervals, level, n_resamples, seed)
     if target not in frame.columns:
         raise ValueError(f"target column '{target}' is missing from data; it has columns {list(frame.columns)}. Pass target=<column>.")
     points = _points(at, axis, by, template, inputs)

@@ -45,12 +45,7 @@ def _require_inside_constraints(starts) -> None:
         if isinstance(value, jax.core.Tracer):
             return
         value = np.asarray(value, dtype=float)
-        lo, hi = type(starts).constraints[name].bounds()
-        outside = np.zeros(value.shape, bool)
-        if lo is not None:
-            outside |= value < lo
-        if hi is not None:
-            outside |= value > hi
+        outside = type(starts).constraints[name].outside(value)
         if outside.any():
             raise ValueError(
                 f"starts: {int(outside.any(axis=tuple(range(1, value.ndim))).sum())} of {value.shape[0]} starting points "
