@@ -1,9 +1,10 @@
 """Cold starts: what a new process pays before its first answer (issue 14, part 5).
 
 Each row is a fresh Python process, timed from outside (wall clock, minimum of REPEATS runs):
-`import jax` against `import jaxscale` (and against what a fit loads), a repeat `jaxscale fit chinchilla` with
-JAX's persistent compilation cache on (the default) and off, and the first `evaluate(js.PowerLaw, revisiting,
-by="curve")` of a process with the cache warm and with an empty cache. The last row counts XLA compiles over
+`import jax` against `import jaxscale` (and against what a fit loads); `jaxscale fit chinchilla` handed to the
+resident process (the default: its first, second and repeated calls, in a private resident directory) and in
+its own process (`JAXSCALE_RESIDENT=0`) with JAX's persistent compilation cache on and off; and the first
+`evaluate(js.PowerLaw, revisiting, by="curve")` of a process with the cache warm and with an empty cache. The last row counts XLA compiles over
 ten allocations with different loss targets, budgets and inference tokens.
 
 With `--against TREE` (a checkout of an earlier revision, e.g. `git worktree add /tmp/base <commit>`), a
@@ -68,6 +69,34 @@ def wall(command: list[str], env: dict | None = None, repeats: int = REPEATS) ->
     return min(times)
 
 
+def resident(script: list[str], argv: list[str], rounds: int = 3, repeats: int = REPEATS) -> dict[str, float]:
+    """`script` + `argv` through the resident process, in a private resident directory per round: the first call (no
+    resident yet: it runs in its own process, then starts one), the second (the resident's first call, once it
+    is up) and the minimum of `repeats` further calls; each the minimum over `rounds`."""
+    first, second, repeat = [], [], []
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory(prefix="js-", dir="/tmp") as directory:
+            env = {**os.environ, "JAXSCALE_RESIDENT_DIR": directory}
+            env.pop("JAXSCALE_RESIDENT", None)
+            timed = lambda: _timed(script + argv, env)
+            first.append(timed())
+            began = time.monotonic()
+            while not subprocess.run(script + ["resident"], env=env, capture_output=True, text=True).stdout.startswith("resident jaxscale process"):
+                if time.monotonic() - began > 120:
+                    raise RuntimeError("the resident did not start within 120 s")
+                time.sleep(0.25)
+            second.append(timed())
+            repeat.append(min(timed() for _ in range(repeats)))
+            subprocess.run(script + ["resident", "stop"], env=env, capture_output=True, check=True)
+    return {"first": min(first), "second": min(second), "repeat": min(repeat)}
+
+
+def _timed(command: list[str], env: dict) -> float:
+    began = time.perf_counter()
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    return time.perf_counter() - began
+
+
 def first_evaluate(empty_cache: bool, repeats: int) -> tuple[float, float]:
     """(whole process, the evaluate call alone) for a fresh process's first evaluate, minimum of `repeats`."""
     runs = []
@@ -127,14 +156,23 @@ def main():
     parser.add_argument("--against", help="a checkout of an earlier revision to time side by side")
     args = parser.parse_args()
     python = sys.executable
-    jaxscale_cli = ["jaxscale"]
+    # the script pip installed beside this interpreter (not a version manager's shim, which adds its own time)
+    script = os.path.join(os.path.dirname(python), "jaxscale")
+    jaxscale_cli = [script] if os.path.exists(script) else ["jaxscale"]
     load = os.getloadavg()[0]
     rows = {
         "`import jax`": wall([python, "-c", "import jax"]),
         "`import jaxscale`": wall([python, "-c", "import jaxscale"]),
         "`import jaxscale; jaxscale.fit` (everything a fit loads)": wall([python, "-c", "import jaxscale; jaxscale.fit"]),
-        "repeat `jaxscale fit chinchilla`, persistent cache on (default)": wall(jaxscale_cli + ["fit", "chinchilla"]),
-        "repeat `jaxscale fit chinchilla`, cache off (`JAXSCALE_COMPILATION_CACHE=0`)": wall(jaxscale_cli + ["fit", "chinchilla"], {"JAXSCALE_COMPILATION_CACHE": "0"}, repeats=2),
+    }
+    calls = resident(jaxscale_cli, ["fit", "chinchilla"])
+    own = {"JAXSCALE_RESIDENT": "0"}
+    rows |= {
+        "`jaxscale fit chinchilla`, first call (no resident yet: its own process, then starts one)": calls["first"],
+        "`jaxscale fit chinchilla`, second call (the resident's first)": calls["second"],
+        "repeat `jaxscale fit chinchilla` (default: the resident answers)": calls["repeat"],
+        "repeat `jaxscale fit chinchilla`, own process (`JAXSCALE_RESIDENT=0`), persistent cache on": wall(jaxscale_cli + ["fit", "chinchilla"], own),
+        "repeat `jaxscale fit chinchilla`, own process, cache off (`JAXSCALE_COMPILATION_CACHE=0`)": wall(jaxscale_cli + ["fit", "chinchilla"], own | {"JAXSCALE_COMPILATION_CACHE": "0"}, repeats=2),
     }
     subprocess.run([python, "-c", EVALUATE], check=True, capture_output=True)  # the cache holds its programs
     for label, empty in (("cache warm", False), ("empty cache", True)):
@@ -148,7 +186,7 @@ def main():
     lines = [
         f"### Cold starts, {datetime.date.today()}, {platform.node()} ({os.cpu_count()} CPU cores, load {load:.1f} at the start), "
         f"jax {versions[0]}, jaxscale {versions[1]}, "
-        f"fresh processes, wall clock, minimum of {REPEATS} (cache off: 2, evaluate: 3, empty cache: 2)",
+        f"fresh processes, wall clock, minimum of {REPEATS} (resident calls: of 3 rounds; cache off: 2, evaluate: 3, empty cache: 2)",
         "",
         "| what | seconds | against `import jax` |",
         "|---|---|---|",

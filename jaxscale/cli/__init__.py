@@ -15,11 +15,15 @@ import sys
 
 from . import _allocate, _backtest, _bootstrap, _common, _compare, _curves, _downstream, _fit, _infer, _isoflop, _mixture
 
+# The `jaxscale` script itself (jaxscale_launcher) answers `jaxscale resident`; this parser never sees it.
+RESIDENT = ("The jaxscale command hands each call to a resident process that keeps jaxscale imported and compiled "
+            "(`jaxscale resident` says whether one runs, `jaxscale resident stop` stops it, JAXSCALE_RESIDENT=0 turns it off).")
+
 COMMANDS = (_fit, _bootstrap, _isoflop, _allocate, _infer, _mixture, _backtest, _compare, _curves, _downstream)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="jaxscale", description="Fit, quantify and act on scaling laws.")
+    parser = argparse.ArgumentParser(prog="jaxscale", description="Fit, quantify and act on scaling laws.", epilog=RESIDENT)
     commands = parser.add_subparsers(dest="command", required=True)
     parents = _common.parents()
     for command in COMMANDS:

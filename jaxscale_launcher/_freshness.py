@@ -1,0 +1,31 @@
+"""Whether the code a resident process has loaded is still the code on disk.
+
+Every loaded module's file is recorded with its modification time and size; an upgrade, a reinstall or an
+edit of any of them (jaxscale, jax, numpy, ...) makes the resident stale, and a stale resident answers no
+call: it stops, and the call runs in a new process.
+"""
+
+import os
+import sys
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+def loaded_files() -> dict[str, tuple[int, int] | None]:
+    """The file of every loaded module with its (modification time, size)."""
+    paths = {getattr(module, "__file__", None) for module in list(sys.modules.values())}
+    return {path: _stamp(path) for path in paths if isinstance(path, str)}
+
+
+def changed(recorded: dict[str, tuple[int, int] | None]) -> str | None:
+    """The first recorded file that is no longer as recorded (edited, replaced, removed); None if none."""
+    for path, stamp in recorded.items():
+        if _stamp(path) != stamp:
+            return path
+    return None
