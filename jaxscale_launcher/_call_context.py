@@ -17,9 +17,18 @@ def _text_stream(fd: int, encoding: str, errors: str, unbuffered: bool) -> io.Te
     return io.TextIOWrapper(binary, encoding=encoding, errors=errors, line_buffering=line_buffering and not unbuffered, write_through=unbuffered)
 
 
+def release_streams() -> None:
+    """Points standard input, output and error at /dev/null, dropping the resident's only copies of the
+    client's: a client that has gone (killed, timed out) must not have its pipes held open by a call."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in STREAMS:
+        os.dup2(null, fd)
+    os.close(null)
+
+
 @contextlib.contextmanager
 def borrowed(request: dict, fds: list[int]):
-    """The client's context, as described by `request` and its three descriptors `fds`."""
+    """The client's context, as described by `request` and its three descriptors `fds` (closed here)."""
     saved_fds = [os.dup(fd) for fd in STREAMS]
     saved_streams = (sys.stdin, sys.stdout, sys.stderr)
     saved_argv, saved_cwd, saved_environ = sys.argv, os.getcwd(), dict(os.environ)
@@ -27,11 +36,14 @@ def borrowed(request: dict, fds: list[int]):
     try:
         for fd, client in zip(STREAMS, fds):
             os.dup2(client, fd)
+        for client in fds:  # from here on 0, 1 and 2 are the only copies (see release_streams)
+            os.close(client)
+        fds = []
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
         sys.argv = ["jaxscale", *request["argv"]]
-        unbuffered = bool(request["env"].get("PYTHONUNBUFFERED"))
+        unbuffered = bool(request["unbuffered"])
         (in_encoding, in_errors), (out_encoding, out_errors), (err_encoding, err_errors) = request["encodings"]
         sys.stdin = _text_stream(0, in_encoding, in_errors, unbuffered)
         sys.stdout = _text_stream(1, out_encoding, out_errors, unbuffered)
@@ -42,13 +54,14 @@ def borrowed(request: dict, fds: list[int]):
         sys.stdin, sys.stdout, sys.stderr = saved_streams
         for stream in lent:
             if stream not in saved_streams:
-                with contextlib.suppress(Exception):  # a closed pipe on the client's side loses only its output
+                with contextlib.suppress(Exception):  # the caller's pipe closed: its output is lost, as it would be
                     stream.close()  # flushes; the descriptor itself stays open (closefd=False)
         for fd, saved in zip(STREAMS, saved_fds):
             os.dup2(saved, fd)
             os.close(saved)
-        for client in fds:  # no copy of the client's pipes may outlive the call, or its reader never sees EOF
-            os.close(client)
+        for client in fds:  # the setup failed before closing them
+            with contextlib.suppress(OSError):
+                os.close(client)
         sys.argv = saved_argv
         os.environ.clear()
         os.environ.update(saved_environ)

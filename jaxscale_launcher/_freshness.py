@@ -1,7 +1,7 @@
 """Whether the code a resident process has loaded is still the code on disk.
 
-Every loaded module's file is recorded with its modification time and size; an upgrade, a reinstall or an
-edit of any of them (jaxscale, jax, numpy, ...) makes the resident stale, and a stale resident answers no
+Every loaded module's file is recorded with its modification and change times, size and inode; an upgrade, a
+reinstall, an edit or a copy over it (even one that keeps the modification time) of any of them (jaxscale, jax, numpy, ...) makes the resident stale, and a stale resident answers no
 call: it stops, and the call runs in a new process.
 """
 
@@ -9,21 +9,21 @@ import os
 import sys
 
 
-def _stamp(path: str) -> tuple[int, int] | None:
+def _stamp(path: str) -> tuple[int, ...] | None:
     try:
         status = os.stat(path)
     except OSError:
         return None
-    return status.st_mtime_ns, status.st_size
+    return status.st_mtime_ns, status.st_ctime_ns, status.st_size, status.st_ino
 
 
-def loaded_files() -> dict[str, tuple[int, int] | None]:
-    """The file of every loaded module with its (modification time, size)."""
+def loaded_files() -> dict[str, tuple[int, ...] | None]:
+    """The file of every loaded module with its stamp (modification and change times, size, inode)."""
     paths = {getattr(module, "__file__", None) for module in list(sys.modules.values())}
     return {path: _stamp(path) for path in paths if isinstance(path, str)}
 
 
-def changed(recorded: dict[str, tuple[int, int] | None]) -> str | None:
+def changed(recorded: dict[str, tuple[int, ...] | None]) -> str | None:
     """The first recorded file that is no longer as recorded (edited, replaced, removed); None if none."""
     for path, stamp in recorded.items():
         if _stamp(path) != stamp:

@@ -48,3 +48,6 @@ def receive(connection: socket.socket, max_fds: int = 0) -> tuple[dict | None, l
     if body is None:
         return None, fds
     return json.loads(body), fds
+
+
+INTERRUPTED = 130  # the exit status of a call stopped by Ctrl-C, as a shell reports one ended by SIGINT

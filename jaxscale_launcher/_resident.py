@@ -1,7 +1,14 @@
 """The resident process: jaxscale imported once and its compiled programs kept in memory, answering the
 `jaxscale` calls of one environment one at a time, each in the caller's own terminal, directory and
 environment (`_call_context`), until it has been idle for `Address.idle_seconds`, has answered `MAX_CALLS`
-calls, is asked to stop, is interrupted, or finds the code it loaded changed on disk (`_freshness`)."""
+calls, is stopped (SIGTERM: `jaxscale resident stop`), is interrupted, loses its caller mid-call, or finds
+the code it loaded changed on disk (`_freshness`).
+
+A call goes: the client sends its request and descriptors; the resident checks its code and says "ready";
+only on the client's "go" does it run the call (so a client that gave up waiting never has its call run
+behind its back), and it answers with the exit status. While the call runs, a watcher thread notices the
+client going away (EOF), interrupts the call and lets go of the client's streams.
+"""
 
 import contextlib
 import fcntl
@@ -11,13 +18,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import warnings
 
 from . import _address, _call_context, _freshness, _messages
 
 MAX_CALLS = 200  # then a fresh process: what a long run of different calls compiled is not held forever
-INTERRUPTED = 130
+BROKEN_STDOUT = 120  # what Python exits with when it cannot flush stdout at exit (a closed pipe)
 
 
 class Stopped(BaseException):
@@ -36,9 +44,26 @@ def start(address: _address.Address, path: list[str]) -> None:
         subprocess.Popen(command, cwd=address.directory, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
 
 
-def _preload():
+def declined(address: _address.Address, within_seconds: float = 86400.0) -> str | None:
+    """Why a resident for `address` declined to serve in the last day (then no new one is started); None if none did."""
+    try:
+        if time.time() - os.stat(address.declined).st_mtime < within_seconds:
+            with open(address.declined) as file:
+                return file.read().strip() or "declined"
+    except OSError:
+        pass
+    return None
+
+
+def _preload(environ) -> object:
     """What the commands use, imported and initialised before the first call rather than during it; returns
-    the command line's `main`."""
+    the command line's `main`. Raises RuntimeError where a resident should not serve."""
+    import jax
+
+    backend = jax.default_backend()
+    if backend != "cpu" and environ.get("JAXSCALE_RESIDENT", "").strip().lower() not in _address.ON:
+        # an idle process holding an accelerator would keep its memory from the user's next job
+        raise RuntimeError(f"JAX's backend here is {backend}: a resident is started on CPU only, unless JAXSCALE_RESIDENT=1")
     import numpy as np
 
     import jaxscale as js
@@ -67,49 +92,85 @@ def _exit_code(code) -> int:
 
 
 def _run(main, argv: list[str]) -> tuple[int, bool]:
-    """(exit code, interrupted) of one call, made as the console script would make it."""
+    """(exit status, interrupted) of one call, made as the console script would make it."""
     try:
-        return _exit_code(main(argv)), False
+        code = _exit_code(main(argv))
     except SystemExit as stop:  # argparse's usage errors and --help
-        return _exit_code(stop.code), False
+        code = _exit_code(stop.code)
     except KeyboardInterrupt:
         print("jaxscale: interrupted", file=sys.stderr)
-        return INTERRUPTED, True
+        return _messages.INTERRUPTED, True
     except Exception as error:  # noqa: BLE001 - the command line reports, it does not crash
         print(f"jaxscale: error: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1, False
+        code = 1
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return code or BROKEN_STDOUT, False
+    return code, False
+
+
+def _watch(connection: socket.socket, finished: threading.Event) -> None:
+    """Waits for the client to go away; if it goes before the call has finished, interrupts the call."""
+    try:
+        connection.recv(1)
+    except OSError:
+        pass
+    if not finished.is_set():
+        _call_context.release_streams()
+        signal.raise_signal(signal.SIGINT)
 
 
 def _answer(connection: socket.socket, main, recorded: dict, state: dict) -> bool:
     """Answers one connection; False when the resident should stop after it."""
     request, fds = _messages.receive(connection, max_fds=len(_call_context.STREAMS))
-    if request is None or request.get("kind") == "status":
+    if request is None or request.get("kind") != "call" or len(fds) != len(_call_context.STREAMS):
         for fd in fds:
             os.close(fd)
-        if request is not None:
+        if request is not None and request.get("kind") == "status":
             _messages.send(connection, {"pid": os.getpid(), "started": state["started"], "calls": state["calls"], "idle_seconds": state["idle_seconds"]})
         return True
-    if request.get("kind") == "stop":
-        _messages.send(connection, {"pid": os.getpid(), "stopping": True})
-        return False
     stale = _freshness.changed(recorded)
-    if stale is not None or len(fds) != len(_call_context.STREAMS):
+    if stale is not None:
         for fd in fds:
             os.close(fd)
-        _messages.send(connection, {"accepted": False, "why": f"stale: {stale} changed" if stale else "no standard streams"})
-        return stale is None
+        _messages.send(connection, {"ready": False, "why": f"stale: {stale} changed"})
+        return False  # a fresh resident, started by this client, imports the new code
+    _messages.send(connection, {"ready": True, "pid": os.getpid()})
+    go, _ = _messages.receive(connection)
+    if go is None or not go.get("go"):  # the client gave up waiting: its call is not run
+        for fd in fds:
+            os.close(fd)
+        return True
+    finished = threading.Event()
     with contextlib.ExitStack() as stack:
-        try:
-            stack.enter_context(_call_context.borrowed(request, fds))
-        except OSError as error:  # e.g. the client's directory has gone: it runs the call and reports that itself
-            _messages.send(connection, {"accepted": False, "why": str(error)})
-            return True
-        _messages.send(connection, {"accepted": True, "pid": os.getpid()})
+        stack.enter_context(_call_context.borrowed(request, fds))
+        threading.Thread(target=_watch, args=(connection, finished), daemon=True).start()
         code, interrupted = _run(main, request["argv"])
+        finished.set()
     state["calls"] += 1
     recorded.update({path: stamp for path, stamp in _freshness.loaded_files().items() if path not in recorded})
-    _messages.send(connection, {"code": code})
+    with contextlib.suppress(OSError):  # a client that went away mid-call hears nothing (and the call was interrupted)
+        _messages.send(connection, {"code": code})
     return not interrupted and state["calls"] < MAX_CALLS
+
+
+def _serve_calls(listener: socket.socket, main, recorded: dict, state: dict) -> None:
+    going = True
+    while going:
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            return
+        with connection:
+            connection.settimeout(None)
+            try:
+                going = _answer(connection, main, recorded, state)
+            except OSError:  # the client went away between messages: the next one is served
+                going = True
+            finally:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)  # wakes the watcher thread, if any
 
 
 def serve(directory: str, key: str, idle_seconds: float, path: list[str]) -> None:
@@ -117,43 +178,42 @@ def serve(directory: str, key: str, idle_seconds: float, path: list[str]) -> Non
     resident already holds the address."""
     address = _address.Address(directory, key, idle_seconds)
     sys.path[:] = path
-    signal.signal(signal.SIGTERM, _stopped)  # a terminated resident still removes its socket
-    with open(address.resident_lock, "a") as lock:
+    # Checking the backend must not take an accelerator's memory (JAX reserves most of it by default).
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    signal.signal(signal.SIGTERM, _stopped)  # a stopped resident still removes its socket
+    with open(address.resident_lock, "a+") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return
-        main = _preload()
-        recorded = _freshness.loaded_files()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(address.socket)  # left by a resident that was killed; the lock says none is running
+        lock.truncate(0)
+        lock.write(str(os.getpid()))  # for `jaxscale resident stop`, from the moment the address is ours
+        lock.flush()
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            listener.bind(address.socket)
-            os.chmod(address.socket, 0o600)
+            for stale in (address.socket, address.starting_socket):  # left by a resident that was killed
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(stale)
+            listener.bind(address.starting_socket)  # fails before the slow part, not after it
+            os.chmod(address.starting_socket, 0o600)
+            try:
+                main = _preload(os.environ)
+            except Exception as error:  # noqa: BLE001 - recorded, so that calls stop starting residents that fail
+                with open(address.declined, "w") as file:
+                    file.write(f"{type(error).__name__}: {error}")
+                return
+            recorded = _freshness.loaded_files()
             listener.listen(16)
             listener.settimeout(idle_seconds)
-            with open(address.pid_file, "w") as file:
-                file.write(str(os.getpid()))
-            state = {"started": time.time(), "calls": 0, "idle_seconds": idle_seconds}
-            going = True
-            while going:
-                try:
-                    connection, _ = listener.accept()
-                except TimeoutError:
-                    break
-                with connection:
-                    connection.settimeout(None)
-                    try:
-                        going = _answer(connection, main, recorded, state)
-                    except OSError:  # the client went away (killed, its socket closed): the next one is served
-                        going = True
-                    except Exception:  # noqa: BLE001 - a malformed request: stop rather than serve in doubt
-                        going = False
+            os.rename(address.starting_socket, address.socket)  # from now on clients find it, ready
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(address.declined)
+            _serve_calls(listener, main, recorded, {"started": time.time(), "calls": 0, "idle_seconds": idle_seconds})
         except Stopped:
             pass
         finally:
-            for path in (address.socket, address.pid_file):
+            for path in (address.socket, address.starting_socket):
                 with contextlib.suppress(OSError):
                     os.unlink(path)
             listener.close()
+            lock.truncate(0)
