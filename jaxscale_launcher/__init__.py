@@ -19,6 +19,7 @@ Unix sockets are missing (Windows), calls run in their own process.
 This package imports neither JAX nor jaxscale until a call runs here: that is what makes handing over cheap.
 """
 
+import os
 import sys
 import time
 
@@ -76,7 +77,8 @@ def _call(argv: list[str]) -> int:
     if code is not None:
         return code
     code = _run_here(argv)
-    if why != "busy" and _resident.declined(address) is None:  # none running, or a stale one that has stopped
+    # none running, or a stale one that has stopped; not again soon after one declined, unless asked for
+    if why != "busy" and (_address.asked_for(os.environ) or _resident.declined(address) is None):
         _resident.start(address, sys.path[1:])
     return code
 

@@ -99,12 +99,16 @@ def default_directory(environ) -> str:
     return os.path.join(tempfile.gettempdir(), f"jaxscale-{os.getuid()}")
 
 
+def asked_for(environ) -> bool:
+    """`JAXSCALE_RESIDENT=1`: a resident even on CI services and accelerators."""
+    return environ.get("JAXSCALE_RESIDENT", "").strip().lower() in ON
+
+
 def switched_off(environ) -> bool:
     """`JAXSCALE_RESIDENT=0`; and on CI services (`CI` set), unless `JAXSCALE_RESIDENT=1` asks for it."""
-    setting = environ.get("JAXSCALE_RESIDENT", "").strip().lower()
-    if setting in OFF:
+    if environ.get("JAXSCALE_RESIDENT", "").strip().lower() in OFF:
         return True
-    return setting not in ON and environ.get("CI", "").strip().lower() not in ("", *OFF)
+    return not asked_for(environ) and environ.get("CI", "").strip().lower() not in ("", *OFF)
 
 
 def find(environ=None, path: list[str] | None = None) -> Address | None:

@@ -52,9 +52,31 @@ def _request(argv: list[str]) -> dict:
     return {"kind": "call", "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask, "encodings": encodings, "unbuffered": unbuffered}
 
 
+def _suspend_with(pid: int):
+    """A SIGTSTP handler: Ctrl-Z stops the resident with this client, and `fg` (SIGCONT) resumes both."""
+
+    def suspend(signum, frame):
+        os.kill(pid, signal.SIGSTOP)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # this process stops here, until it is continued
+        signal.signal(signal.SIGTSTP, suspend)
+        os.kill(pid, signal.SIGCONT)
+
+    return suspend
+
+
 def _wait(connection: socket.socket, pid: int) -> int:
-    """The resident's exit status for the call. Ctrl-C is passed on to it; a second one stops it and returns
-    at once (the resident, seeing this client gone, lets go of its streams)."""
+    """The resident's exit status for the call. Ctrl-C is passed on to it (a second one stops it and returns
+    at once; the resident, seeing this client gone, lets go of its streams), and Ctrl-Z suspends it too."""
+    previous = signal.signal(signal.SIGTSTP, _suspend_with(pid)) if hasattr(signal, "SIGTSTP") else None
+    try:
+        return _exit_status(connection, pid)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTSTP, previous)
+
+
+def _exit_status(connection: socket.socket, pid: int) -> int:
     try:
         try:
             reply, _ = _messages.receive(connection)

@@ -44,26 +44,47 @@ def start(address: _address.Address, path: list[str]) -> None:
         subprocess.Popen(command, cwd=address.directory, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
 
 
-def declined(address: _address.Address, within_seconds: float = 86400.0) -> str | None:
-    """Why a resident for `address` declined to serve in the last day (then no new one is started); None if none did."""
+DECLINED_FOR = {"accelerator": 86400.0, "failed": 600.0}  # seconds a declined start keeps new ones from starting
+
+
+def declined(address: _address.Address) -> str | None:
+    """Why a resident for `address` recently declined to serve (JAX on an accelerator: for a day; a failed
+    start: for 10 minutes), during which no new one is started; None if none did."""
     try:
-        if time.time() - os.stat(address.declined).st_mtime < within_seconds:
-            with open(address.declined) as file:
-                return file.read().strip() or "declined"
+        with open(address.declined) as file:
+            kind, _, why = file.read().partition("\n")
+        if time.time() - os.stat(address.declined).st_mtime < DECLINED_FOR.get(kind, 0.0):
+            return why.strip() or kind
     except OSError:
         pass
     return None
 
 
+class Declined(RuntimeError):
+    """A resident that should not serve here."""
+
+
+def _take(lock, tries: int = 10) -> bool:
+    """The address's lock, or False when another resident holds it. Retried briefly: `jaxscale resident`
+    probes it for a moment too."""
+    for _ in range(tries):
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            time.sleep(0.05)
+    return False
+
+
 def _preload(environ) -> object:
     """What the commands use, imported and initialised before the first call rather than during it; returns
-    the command line's `main`. Raises RuntimeError where a resident should not serve."""
+    the command line's `main`. Raises Declined where a resident should not serve."""
     import jax
 
     backend = jax.default_backend()
-    if backend != "cpu" and environ.get("JAXSCALE_RESIDENT", "").strip().lower() not in _address.ON:
+    if backend != "cpu" and not _address.asked_for(environ):
         # an idle process holding an accelerator would keep its memory from the user's next job
-        raise RuntimeError(f"JAX's backend here is {backend}: a resident is started on CPU only, unless JAXSCALE_RESIDENT=1")
+        raise Declined(f"JAX's backend here is {backend}: a resident is started on CPU only, unless JAXSCALE_RESIDENT=1")
     import numpy as np
 
     import jaxscale as js
@@ -106,52 +127,83 @@ def _run(main, argv: list[str]) -> tuple[int, bool]:
     try:
         sys.stdout.flush()
     except OSError:
-        return code or BROKEN_STDOUT, False
+        return BROKEN_STDOUT, False
     return code, False
 
 
-def _watch(connection: socket.socket, finished: threading.Event) -> None:
-    """Waits for the client to go away; if it goes before the call has finished, interrupts the call."""
-    try:
-        connection.recv(1)
-    except OSError:
-        pass
-    if not finished.is_set():
-        _call_context.release_streams()
-        signal.raise_signal(signal.SIGINT)
+class _Watcher:
+    """Watches the client during its call: if it goes away (EOF) before the call has finished, lets go of its
+    streams and interrupts the call. `finish()` ends the watch; after it nothing more happens to the resident,
+    whatever the client does."""
+
+    def __init__(self, connection: socket.socket):
+        self._connection = connection
+        self._lock = threading.Lock()
+        self._finished = False
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        with contextlib.suppress(OSError):
+            self._connection.recv(1)
+        with self._lock:
+            if not self._finished:
+                self._finished = True
+                _call_context.release_streams()
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+    def finish(self) -> None:
+        with self._lock:
+            self._finished = True
+
+    def join(self) -> None:
+        """After the connection is shut down (which wakes the watch)."""
+        self._thread.join()
+
+
+def _close(fds: list[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 def _answer(connection: socket.socket, main, recorded: dict, state: dict) -> bool:
     """Answers one connection; False when the resident should stop after it."""
     request, fds = _messages.receive(connection, max_fds=len(_call_context.STREAMS))
     if request is None or request.get("kind") != "call" or len(fds) != len(_call_context.STREAMS):
-        for fd in fds:
-            os.close(fd)
+        _close(fds)
         if request is not None and request.get("kind") == "status":
             _messages.send(connection, {"pid": os.getpid(), "started": state["started"], "calls": state["calls"], "idle_seconds": state["idle_seconds"]})
         return True
-    stale = _freshness.changed(recorded)
-    if stale is not None:
-        for fd in fds:
-            os.close(fd)
-        _messages.send(connection, {"ready": False, "why": f"stale: {stale} changed"})
-        return False  # a fresh resident, started by this client, imports the new code
-    _messages.send(connection, {"ready": True, "pid": os.getpid()})
-    go, _ = _messages.receive(connection)
-    if go is None or not go.get("go"):  # the client gave up waiting: its call is not run
-        for fd in fds:
-            os.close(fd)
-        return True
-    finished = threading.Event()
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(_call_context.borrowed(request, fds))
-        threading.Thread(target=_watch, args=(connection, finished), daemon=True).start()
-        code, interrupted = _run(main, request["argv"])
-        finished.set()
+    lent = fds
+    try:
+        stale = _freshness.changed(recorded)
+        if stale is not None:
+            _messages.send(connection, {"ready": False, "why": f"stale: {stale} changed"})
+            return False  # a fresh resident, started by this client, imports the new code
+        if not os.access(request.get("cwd", ""), os.X_OK):  # the caller's directory has gone: it reports that itself
+            _messages.send(connection, {"ready": False, "why": "cannot enter the working directory"})
+            return True
+        _messages.send(connection, {"ready": True, "pid": os.getpid()})
+        go, _ = _messages.receive(connection)
+        if go is None or not go.get("go"):  # the client gave up waiting: its call is not run
+            return True
+        lent = []  # borrowed owns them from here: it closes them, whatever happens
+        with _call_context.borrowed(request, fds):
+            watcher = _Watcher(connection)
+            try:
+                code, interrupted = _run(main, request["argv"])
+            finally:
+                watcher.finish()
+    finally:
+        _close(lent)  # the caller's streams are never held past its call, whatever happened
     state["calls"] += 1
     recorded.update({path: stamp for path, stamp in _freshness.loaded_files().items() if path not in recorded})
     with contextlib.suppress(OSError):  # a client that went away mid-call hears nothing (and the call was interrupted)
         _messages.send(connection, {"code": code})
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RDWR)  # wakes the watcher, which has nothing more to do
+    watcher.join()
     return not interrupted and state["calls"] < MAX_CALLS
 
 
@@ -166,11 +218,8 @@ def _serve_calls(listener: socket.socket, main, recorded: dict, state: dict) -> 
             connection.settimeout(None)
             try:
                 going = _answer(connection, main, recorded, state)
-            except OSError:  # the client went away between messages: the next one is served
+            except OSError:  # the client went away before its call began: the next one is served
                 going = True
-            finally:
-                with contextlib.suppress(OSError):
-                    connection.shutdown(socket.SHUT_RDWR)  # wakes the watcher thread, if any
 
 
 def serve(directory: str, key: str, idle_seconds: float, path: list[str]) -> None:
@@ -181,10 +230,11 @@ def serve(directory: str, key: str, idle_seconds: float, path: list[str]) -> Non
     # Checking the backend must not take an accelerator's memory (JAX reserves most of it by default).
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     signal.signal(signal.SIGTERM, _stopped)  # a stopped resident still removes its socket
+    # Ctrl-C, passed on by a client, must interrupt a call even where this process was started with SIGINT
+    # ignored (from `cmd &` in a script, under nohup), which Python would otherwise leave ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with open(address.resident_lock, "a+") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _take(lock):
             return
         lock.truncate(0)
         lock.write(str(os.getpid()))  # for `jaxscale resident stop`, from the moment the address is ours
@@ -199,8 +249,9 @@ def serve(directory: str, key: str, idle_seconds: float, path: list[str]) -> Non
             try:
                 main = _preload(os.environ)
             except Exception as error:  # noqa: BLE001 - recorded, so that calls stop starting residents that fail
+                kind = "accelerator" if isinstance(error, Declined) else "failed"
                 with open(address.declined, "w") as file:
-                    file.write(f"{type(error).__name__}: {error}")
+                    file.write(f"{kind}\n{error if kind == 'accelerator' else f'{type(error).__name__}: {error}'}")
                 return
             recorded = _freshness.loaded_files()
             listener.listen(16)
@@ -209,7 +260,7 @@ def serve(directory: str, key: str, idle_seconds: float, path: list[str]) -> Non
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(address.declined)
             _serve_calls(listener, main, recorded, {"started": time.time(), "calls": 0, "idle_seconds": idle_seconds})
-        except Stopped:
+        except (Stopped, KeyboardInterrupt):  # stopped, or a dead caller's interrupt landing just after its call
             pass
         finally:
             for path in (address.socket, address.starting_socket):

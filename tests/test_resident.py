@@ -200,6 +200,28 @@ def test_messages_carry_descriptors():
         assert _messages.receive(right) == (None, [])
 
 
+def test_anything_but_a_message_is_no_message_and_its_descriptors_are_closed():
+    left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    read, write = os.pipe()
+    with left, right:
+        socket.send_fds(left, [_messages.HEADER.pack(5) + b"[1, 2"], [write])
+        os.close(write)
+        assert _messages.receive(right, max_fds=3) == (None, [])
+    with os.fdopen(read) as pipe:
+        assert pipe.read() == ""  # EOF: the received copy was closed
+
+
+def test_a_declined_start_keeps_new_residents_from_starting_for_a_while(short):
+    address = _address.find({"JAXSCALE_RESIDENT_DIR": str(short / "r")})
+    assert _resident.declined(address) is None
+    pathlib.Path(address.declined).write_text("accelerator\nJAX's backend here is gpu")
+    assert _resident.declined(address) == "JAX's backend here is gpu"
+    pathlib.Path(address.declined).write_text("failed\nImportError: no module")
+    os.utime(address.declined, (time.time() - 601, time.time() - 601))
+    assert _resident.declined(address) is None  # a failed start is tried again after 10 minutes
+    assert _address.asked_for({"JAXSCALE_RESIDENT": "1"}) and not _address.asked_for({})
+
+
 def _request(tmp_path, argv=("fit",)):
     return {"kind": "call", "argv": list(argv), "cwd": str(tmp_path), "env": {"ONLY_FOR_THIS_CALL": "1"}, "umask": 0o077,
             "encodings": [["utf-8", "strict"]] * 3, "unbuffered": False}
@@ -275,7 +297,8 @@ def test_a_call_the_client_gave_up_on_is_not_run(tmp_path):
     assert going and ready["ready"] and after is None and ran == [] and state["calls"] == 0 and printed == ""
 
 
-@pytest.mark.slow  # calls in their own processes and residents started and stopped (~60 s)
+@pytest.mark.slow  # calls in their own processes and residents started and stopped (~90 s)
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads process states from /proc (Linux)")
 def test_a_busy_stopped_interrupted_or_orphaned_resident_never_answers_wrongly(tmp_path, short, curve):
     env = _environment(short)
     assert _jaxscale(tmp_path, *curve, env=env).returncode == 0
@@ -285,6 +308,19 @@ def test_a_busy_stopped_interrupted_or_orphaned_resident_never_answers_wrongly(t
         fcntl.flock(lock, fcntl.LOCK_EX)
         busy = _jaxscale(tmp_path, *curve, env=env)
     assert busy.returncode == 0 and "alpha" in busy.stdout and "0 calls answered" in _status(tmp_path, env)
+
+    # Ctrl-Z suspends the resident with its caller, and fg resumes both
+    state = lambda pid: pathlib.Path(f"/proc/{pid}/stat").read_text().split()[2]
+    resident = _lock_holder(pathlib.Path(key + ".resident.lock"))
+    client = subprocess.Popen([sys.executable, "-c", LAUNCH, "infer", "chinchilla", "--samples", "2000"], cwd=tmp_path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert client.stdout.readline().startswith("Sampling the posterior")
+    client.send_signal(signal.SIGTSTP)
+    _until(lambda: state(client.pid) == "T" and state(resident) == "T", 10, "Ctrl-Z did not suspend both")
+    client.send_signal(signal.SIGCONT)
+    _until(lambda: state(resident) != "T", 10, "fg did not resume the resident")
+    out, err = client.communicate(timeout=300)
+    assert client.returncode == 0 and "divergences" in out, err
 
     # one Ctrl-C, passed on: the call ends with "interrupted" and 130, and the resident stops
     client = subprocess.Popen([sys.executable, "-c", LAUNCH, "infer", "chinchilla", "--samples", "20000"], cwd=tmp_path, env=env,
