@@ -145,7 +145,8 @@ class _Watcher:
 
     def _watch(self) -> None:
         with contextlib.suppress(OSError):
-            self._connection.recv(1)
+            while self._connection.recv(1):  # a client sends nothing after "go"; only its going away (EOF) counts
+                pass
         with self._lock:
             if not self._finished:
                 self._finished = True
