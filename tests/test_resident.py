@@ -8,6 +8,7 @@ import importlib
 import importlib.metadata
 import os
 import pathlib
+import re
 import shutil
 import signal
 import socket
@@ -90,6 +91,12 @@ def _without_timings(text: str) -> list[str]:
     return [line for line in text.splitlines() if not line.startswith("time:")]
 
 
+def _without_jax_start_up(text: str) -> list[str]:
+    """stderr without what JAX may print while it starts (a machine with a GPU but a CPU jaxlib says so): a
+    process of its own prints it, the resident printed it once, at its own start (as README says)."""
+    return [line for line in text.splitlines() if not re.search(r"GPU|TPU|CUDA|jaxlib|jax\._src|[Pp]latform", line)]
+
+
 @pytest.fixture
 def curve(tmp_path):
     x = np.geomspace(1e3, 1e7, 12)
@@ -121,13 +128,14 @@ def test_a_resident_answers_as_the_call_would_in_its_own_process(tmp_path, short
     assert there.returncode == 0, there.stderr
     assert "1 calls answered" in _status(tmp_path, env)
     assert _without_timings(there.stdout.replace("there.csv", "here.csv")) == _without_timings(here.stdout) and "alpha" in there.stdout
-    assert there.stderr == here.stderr
+    assert _without_jax_start_up(there.stderr) == _without_jax_start_up(here.stderr)
     assert (tmp_path / "there.csv").read_text() == (tmp_path / "here.csv").read_text()  # written in the caller's directory
     # bad input and usage errors: the same one line on stderr and exit status 2 as in a process of their own
     own = _environment(short, JAXSCALE_RESIDENT="0")
     for argv in (["fit", "missing.csv"], ["fit"]):
         served, alone = _jaxscale(tmp_path, *argv, env=env), _jaxscale(tmp_path, *argv, env=own)
-        assert (served.returncode, served.stdout, served.stderr) == (alone.returncode, alone.stdout, alone.stderr) and served.returncode == 2
+        assert (served.returncode, served.stdout) == (alone.returncode, alone.stdout) and served.returncode == 2
+        assert _without_jax_start_up(served.stderr) == _without_jax_start_up(alone.stderr) and served.stderr.strip()
     assert "3 calls answered" in _status(tmp_path, env)
     stopped = _jaxscale(tmp_path, "resident", "stop", env=env)
     assert stopped.stdout.startswith("stopped the resident jaxscale process (pid ")
