@@ -60,13 +60,8 @@ for name, problems in asks.items():
 def wall(command: list[str], env: dict | None = None, repeats: int = REPEATS) -> float:
     """Minimum wall time of `command` in fresh processes (one unrecorded run first, to warm the file cache)."""
     env = {**os.environ, **(env or {})}
-    subprocess.run(command, env=env, check=True, capture_output=True)
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        subprocess.run(command, env=env, check=True, capture_output=True)
-        times.append(time.perf_counter() - began)
-    return min(times)
+    _timed(command, env)
+    return min(_timed(command, env) for _ in range(repeats))
 
 
 def resident(script: list[str], argv: list[str], rounds: int = 3, repeats: int = REPEATS) -> dict[str, float]:

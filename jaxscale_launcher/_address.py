@@ -93,10 +93,14 @@ def private_directory(directory: str) -> bool:
     return not os.path.islink(directory) and os.path.isdir(directory) and status.st_uid == os.getuid() and status.st_mode & 0o077 == 0
 
 
+def temporary_directory() -> str:
+    return os.path.join(tempfile.gettempdir(), f"jaxscale-{os.getuid()}")
+
+
 def default_directory(environ) -> str:
     if environ.get("XDG_RUNTIME_DIR"):
         return os.path.join(environ["XDG_RUNTIME_DIR"], "jaxscale")
-    return os.path.join(tempfile.gettempdir(), f"jaxscale-{os.getuid()}")
+    return temporary_directory()
 
 
 def asked_for(environ) -> bool:
@@ -121,7 +125,7 @@ def find(environ=None, path: list[str] | None = None) -> Address | None:
     # sys.path[0] is the running script's folder (or the working directory): not where jaxscale comes from
     address = Address(requested, key(environ, list(sys.path[1:] if path is None else path), requested), idle_seconds(environ))
     if len(address.starting_socket) > SOCKET_PATH_LIMIT:
-        address = dataclasses.replace(address, directory=os.path.join(tempfile.gettempdir(), f"jaxscale-{os.getuid()}"))
+        address = dataclasses.replace(address, directory=temporary_directory())
     if len(address.starting_socket) > SOCKET_PATH_LIMIT or not private_directory(address.directory):
         return None
     return address

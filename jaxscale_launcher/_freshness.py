@@ -17,10 +17,19 @@ def _stamp(path: str) -> tuple[int, ...] | None:
     return status.st_mtime_ns, status.st_ctime_ns, status.st_size, status.st_ino
 
 
+def _module_files() -> set[str]:
+    return {path for path in (getattr(module, "__file__", None) for module in list(sys.modules.values())) if isinstance(path, str)}
+
+
 def loaded_files() -> dict[str, tuple[int, ...] | None]:
     """The file of every loaded module with its stamp (modification and change times, size, inode)."""
-    paths = {getattr(module, "__file__", None) for module in list(sys.modules.values())}
-    return {path: _stamp(path) for path in paths if isinstance(path, str)}
+    return {path: _stamp(path) for path in _module_files()}
+
+
+def record_new(recorded: dict[str, tuple[int, ...] | None]) -> None:
+    """Adds the files of modules loaded since `recorded` was made (a call imports what it needs) to it."""
+    for path in _module_files() - recorded.keys():
+        recorded[path] = _stamp(path)
 
 
 def changed(recorded: dict[str, tuple[int, ...] | None]) -> str | None:

@@ -199,7 +199,7 @@ def _answer(connection: socket.socket, main, recorded: dict, state: dict) -> boo
     finally:
         _close(lent)  # the caller's streams are never held past its call, whatever happened
     state["calls"] += 1
-    recorded.update({path: stamp for path, stamp in _freshness.loaded_files().items() if path not in recorded})
+    _freshness.record_new(recorded)
     with contextlib.suppress(OSError):  # a client that went away mid-call hears nothing (and the call was interrupted)
         _messages.send(connection, {"code": code})
     with contextlib.suppress(OSError):

@@ -20,21 +20,14 @@ import time
 import numpy as np
 import pytest
 
-from jaxscale_launcher import _address, _call_context, _freshness, _messages, _resident
+from jaxscale_launcher import _address, _call_context, _client, _freshness, _messages, _resident
 
 LAUNCH = "import sys; from jaxscale_launcher import main; sys.exit(main())"
 
 
 def _lock_holder(lock: pathlib.Path) -> int | None:
-    """The pid written in a resident's lock file, while some process holds the lock."""
-    with open(lock, "a+") as file:
-        try:
-            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return None
-        except BlockingIOError:
-            file.seek(0)
-            text = file.read().strip()
-    return int(text) if text.isdigit() else None
+    """The pid in a resident's lock file while some process holds the lock, as `jaxscale resident stop` reads it."""
+    return _client.resident_pid(_address.Address(str(lock.parent), lock.name.removesuffix(".resident.lock"), 0.0))
 
 
 @pytest.fixture
@@ -189,8 +182,13 @@ def test_a_changed_module_file_is_noticed(tmp_path, monkeypatch):
         probe.write_text("VALUE = 2\n")
         os.utime(probe, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # a copy that keeps the time (cp -p) is noticed too
         assert _freshness.changed(recorded) == str(probe)
+        (tmp_path / "resident_probe_later.py").write_text("")
+        importlib.import_module("resident_probe_later")  # imported by a call: recorded after it
+        _freshness.record_new(recorded)
+        assert recorded[str(tmp_path / "resident_probe_later.py")] is not None and recorded[str(probe)] != _freshness.loaded_files()[str(probe)]
     finally:
         sys.modules.pop("resident_probe_module")
+        sys.modules.pop("resident_probe_later", None)
 
 
 def test_messages_carry_descriptors():
